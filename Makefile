@@ -1,0 +1,37 @@
+# microcloud: the two commands a user needs are `make run` and `make test`.
+NODE_MODULES := node_modules/.package-lock.json
+DEMO := demo/demo.pcap
+
+.PHONY: all deps build test run demo bench clean
+
+all: build
+
+deps:
+	bash tools/install-system-deps.sh
+
+$(NODE_MODULES): package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+build: $(NODE_MODULES)
+	npx tsc -p tsconfig.json
+
+$(DEMO): build
+	@mkdir -p demo
+	node dist/test/gen/demo-capture.js $(DEMO)
+
+demo: $(DEMO)
+
+# The probe on the bundled demo capture, serving RESP on 127.0.0.1:6380.
+run: build $(DEMO)
+	node dist/cli/main.js probe --pcap $(DEMO) --realtime --loop
+
+# Everything a fresh Debian machine needs, then the whole suite.
+test: deps build
+	npx tap
+
+bench: deps build
+	node dist/bench/throughput.js
+
+clean:
+	rm -rf dist .tap demo/*.pcap
