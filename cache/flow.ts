@@ -1,0 +1,63 @@
+import { TunnelType } from '../capture/decoded-packet';
+
+/**
+ * One bidirectional flow. The initiator (sender of the first packet) is the
+ * "source"; counters ending in R are for the reverse direction. Fields are
+ * plain numbers so the hot path touches no strings; the flow is turned into
+ * a record only when it is exported.
+ */
+export class Flow {
+  /** Unique per flow record, also a generation check for stale references. */
+  id = 0;
+  hash = 0;
+  hashNext: Flow | null = null;
+  /** Least-recently-used list, most recent at the head. */
+  lruPrev: Flow | null = null;
+  lruNext: Flow | null = null;
+  /** Age list (record start order) for the active timeout, and the closing list. */
+  ageNext: Flow | null = null;
+  agePrev: Flow | null = null;
+  /** Time the flow entered the age list (creation or last active-timeout export). */
+  ageRefUs = 0;
+
+  ipVersion = 0;
+  protocol = 0;
+  vlanId = 0;
+  src0 = 0; src1 = 0; src2 = 0; src3 = 0;
+  dst0 = 0; dst1 = 0; dst2 = 0; dst3 = 0;
+  srcPort = 0;
+  dstPort = 0;
+
+  packets = 0;
+  octets = 0;
+  l2Octets = 0;
+  tcpFlags = 0;
+  packetsR = 0;
+  octetsR = 0;
+  l2OctetsR = 0;
+  tcpFlagsR = 0;
+  firstUs = 0;
+  lastUs = 0;
+
+  /** MAC addresses of the initiator and responder as seen on the first packet (hi 16 bits, lo 32 bits). */
+  srcMacHi = -1; srcMacLo = 0;
+  dstMacHi = -1; dstMacLo = 0;
+
+  /** TCP teardown: FIN seen per direction, RST seen; closeAtUs > 0 once the flow is closing. */
+  finFwd = false;
+  finRev = false;
+  closeAtUs = 0;
+
+  tunnel: TunnelType = TunnelType.None;
+  /** TEID / VNI / key in the initiator's direction and the reverse one. */
+  tunnelIdFwd = 0;
+  tunnelIdRev = 0;
+  tunnelIdFwdSeen = false;
+  tunnelIdRevSeen = false;
+  /** Outer addresses (src 0..3, dst 4..7) per direction, allocated only for tunnelled flows. */
+  tunnelOuterFwd: Uint32Array | null = null;
+  tunnelOuterRev: Uint32Array | null = null;
+  tunnelOuterVersion = 0;
+
+  inTable = false;
+}

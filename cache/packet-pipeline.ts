@@ -1,0 +1,145 @@
+import { DecodedPacket, DecodeStatus } from '../capture/decoded-packet';
+import { PacketDecoder, Decap } from '../capture/decoder';
+import { isSupportedLinkType } from '../capture/link-types';
+import type { PacketSink } from '../capture/capture-file';
+import { FlowTable, FlowExporter, FlowEndReason } from './flow-table';
+import { FragmentTracker } from './fragment-tracker';
+import { Flow } from './flow';
+
+export interface PipelineOptions {
+  idleTimeoutSec: number;
+  activeTimeoutSec: number;
+  maxFlows: number;
+  decap: number;
+  tcpCloseLingerSec: number;
+}
+
+export const DEFAULT_PIPELINE_OPTIONS: PipelineOptions = {
+  idleTimeoutSec: 30,
+  activeTimeoutSec: 120,
+  maxFlows: 1_000_000,
+  decap: Decap.All,
+  tcpCloseLingerSec: 2,
+};
+
+/** Counters of the packet path, served as stats.* and INFO probe. */
+export class PipelineStats {
+  packets = 0;
+  /** Frame bytes on the wire. */
+  bytes = 0;
+  ipPackets = 0;
+  nonIp = 0;
+  malformed = 0;
+  unsupportedLink = 0;
+  fragments = 0;
+  /** Later fragments whose first fragment was never seen. */
+  orphanFragments = 0;
+  tunnelled = 0;
+}
+
+/** Expiry is checked at most this often (packet time for files). */
+const EXPIRY_STEP_US = 1e6;
+
+/**
+ * Packets in, flow records out: decoding, fragment attribution and the flow
+ * cache. It holds no I/O and no server state, so the same object runs in the
+ * main thread or inside a worker_thread.
+ */
+export class PacketPipeline {
+  readonly stats = new PipelineStats();
+  readonly table: FlowTable;
+  private readonly decoder: PacketDecoder;
+  private readonly packet = new DecodedPacket();
+  private readonly fragments = new FragmentTracker();
+  private readonly warnedLinkTypes = new Set<number>();
+  private nowUs = 0;
+  private nextExpiryUs = 0;
+
+  constructor(opts: PipelineOptions, exporter: FlowExporter, private readonly warn: (message: string) => void = () => {}) {
+    this.decoder = new PacketDecoder(opts.decap);
+    this.table = new FlowTable({
+      idleTimeoutUs: opts.idleTimeoutSec * 1e6,
+      activeTimeoutUs: opts.activeTimeoutSec * 1e6,
+      maxFlows: opts.maxFlows,
+      tcpCloseLingerUs: opts.tcpCloseLingerSec * 1e6,
+    }, exporter);
+  }
+
+  /** Current time of the pipeline: the latest packet time (or clock tick) seen. */
+  get now(): number {
+    return this.nowUs;
+  }
+
+  readonly onPacket: PacketSink = (buf, off, capLen, wireLen, tsMicros, linkType) => {
+    const stats = this.stats;
+    stats.packets++;
+    stats.bytes += wireLen;
+    if (tsMicros > this.nowUs) this.nowUs = tsMicros;
+    const now = this.nowUs;
+    if (now >= this.nextExpiryUs) {
+      this.table.expire(now);
+      this.nextExpiryUs = now + EXPIRY_STEP_US;
+    }
+    const p = this.packet;
+    const status = this.decoder.decode(buf, off, capLen, wireLen, linkType, p);
+    if (status !== DecodeStatus.Ok) {
+      if (status === DecodeStatus.Malformed) stats.malformed++;
+      else if (status === DecodeStatus.NonIp) stats.nonIp++;
+      else this.unsupported(linkType);
+      return;
+    }
+    stats.ipPackets++;
+    if (p.tunnel !== 0) stats.tunnelled++;
+    if (p.isFragment) {
+      stats.fragments++;
+      if (p.isLaterFragment) {
+        const flow = this.fragments.lookup(p, now);
+        if (flow !== null) {
+          // An outer fragment of a tunnel adds frame bytes only: its inner packet
+          // was counted whole (packets and IP bytes) with the first fragment.
+          const outer = this.fragments.foundOuter;
+          this.table.accountLaterFragment(flow, this.fragments.foundForward, p, now, !outer, outer ? 0 : p.ipLength);
+          return;
+        }
+        stats.orphanFragments++;
+      }
+    }
+    const flow = this.table.update(p, now, true, p.ipLength);
+    if (flow.srcMacHi < 0 && p.ethOffset >= 0) this.noteMacs(flow, buf, p.ethOffset, this.table.lastForward);
+    if (p.isFragment && !p.isLaterFragment) this.fragments.remember(p, flow, this.table.lastForward, now);
+  };
+
+  private noteMacs(flow: Flow, buf: Uint8Array, eth: number, forward: boolean): void {
+    const dstHi = (buf[eth] << 8) | buf[eth + 1];
+    const dstLo = ((buf[eth + 2] << 24) | (buf[eth + 3] << 16) | (buf[eth + 4] << 8) | buf[eth + 5]) >>> 0;
+    const srcHi = (buf[eth + 6] << 8) | buf[eth + 7];
+    const srcLo = ((buf[eth + 8] << 24) | (buf[eth + 9] << 16) | (buf[eth + 10] << 8) | buf[eth + 11]) >>> 0;
+    if (forward) {
+      flow.srcMacHi = srcHi; flow.srcMacLo = srcLo; flow.dstMacHi = dstHi; flow.dstMacLo = dstLo;
+    } else {
+      flow.srcMacHi = dstHi; flow.srcMacLo = dstLo; flow.dstMacHi = srcHi; flow.dstMacLo = srcLo;
+    }
+  }
+
+  private unsupported(linkType: number): void {
+    this.stats.unsupportedLink++;
+    if (!this.warnedLinkTypes.has(linkType)) {
+      this.warnedLinkTypes.add(linkType);
+      this.warn(isSupportedLinkType(linkType)
+        ? `link type ${linkType}: frame not decodable, skipped`
+        : `link type ${linkType} is not supported: its packets are counted and skipped`);
+    }
+  }
+
+  /** Advances time without a packet (live capture on a quiet link). */
+  tick(nowUs: number): void {
+    if (nowUs > this.nowUs) this.nowUs = nowUs;
+    this.table.expire(this.nowUs);
+    this.nextExpiryUs = this.nowUs + EXPIRY_STEP_US;
+  }
+
+  /** Exports every remaining flow: end of capture or shutdown. */
+  finish(): void {
+    this.table.flushAll(FlowEndReason.ForcedEnd);
+  }
+}

@@ -1,0 +1,34 @@
+import { Command, Option } from 'commander';
+import { collect, decapList, nonNegativeInt, port, positiveInt, seconds } from './options';
+import { runProbe, ProbeConfig } from './run-probe';
+import { DEFAULT_PIPELINE_OPTIONS } from '../cache/packet-pipeline';
+
+/** `microcloud probe`: the options of DESIGN.md's CLI contract that exist so far. */
+export function addProbeCommand(program: Command): void {
+  program
+    .command('probe')
+    .description('read captures, build flows, serve and export them')
+    .option('--pcap <file>', 'read a pcap or pcapng file (repeatable; read in order)', collect, [])
+    .option('--resp-port <port>', 'RESP (Redis protocol) TCP port; 0 starts no listener', port, 6380)
+    .option('--resp-bind <addr>', 'address the RESP listener binds to', '127.0.0.1')
+    .option('--flows-out <file>', 'write one JSON object per exported flow to this file (JSON lines)')
+    .option('--idle-timeout <sec>', 'export a flow after this many seconds without packets', seconds, DEFAULT_PIPELINE_OPTIONS.idleTimeoutSec)
+    .option('--active-timeout <sec>', 'export a long-lived flow every this many seconds (0: never)', seconds, DEFAULT_PIPELINE_OPTIONS.activeTimeoutSec)
+    .option('--max-flows <n>', 'bound of the flow cache; the least recently active flow is evicted', positiveInt, DEFAULT_PIPELINE_OPTIONS.maxFlows)
+    .addOption(new Option('--decap <tunnels>', 'tunnels to decapsulate: comma list of gre,vxlan,ipip,gtpu, or all, or none')
+      .default(DEFAULT_PIPELINE_OPTIONS.decap, 'all').argParser(decapList))
+    .option('--tcp-close-linger <sec>', 'after FIN both ways or RST, keep a TCP flow this long for its last packets', seconds, DEFAULT_PIPELINE_OPTIONS.tcpCloseLingerSec)
+    .option('--exit-on-eof', 'exit 0 once the last capture is read and every flow is written')
+    .option('--stats-out <file>', 'write the final probe counters as JSON to this file on exit')
+    .option('--name <probe>', 'name of this probe in events and records', defaultProbeName())
+    .option('--no-progress', 'no progress bar, even on a terminal')
+    .option('--batch <packets>', 'packets processed between event-loop turns', nonNegativeInt, 4096)
+    .action(async (opts: ProbeConfig) => {
+      const code = await runProbe(opts);
+      if (code !== null) process.exitCode = code;
+    });
+}
+
+function defaultProbeName(): string {
+  return require('node:os').hostname() as string;
+}

@@ -1,0 +1,148 @@
+import * as fs from 'node:fs';
+import { CaptureError, CaptureFile } from '../capture/capture-file';
+import { PacketPipeline } from '../cache/packet-pipeline';
+import { Flow } from '../cache/flow';
+import { FlowEndReason } from '../cache/flow-table';
+import { flowToRecord } from '../export/flow-record';
+import { JsonLinesWriter } from '../export/jsonl-writer';
+import { ProgressBar } from './progress';
+
+export interface ProbeConfig {
+  pcap: string[];
+  respPort: number;
+  respBind: string;
+  flowsOut?: string;
+  idleTimeout: number;
+  activeTimeout: number;
+  maxFlows: number;
+  decap: number;
+  tcpCloseLinger: number;
+  exitOnEof?: boolean;
+  statsOut?: string;
+  name: string;
+  progress: boolean;
+  batch: number;
+}
+
+/** Longest stretch of packet work before the event loop gets a turn. */
+const SLICE_MS = 20;
+
+function warn(message: string): void {
+  process.stderr.write(`microcloud: warning: ${message}\n`);
+}
+
+/**
+ * Runs the probe: opens every capture first (a bad file is a one-line error
+ * and exit 2 before any work), then streams them through the pipeline in
+ * slices so the event loop stays responsive. Resolves with an exit code, or
+ * null when the probe keeps running (serving after the end of the captures).
+ */
+export async function runProbe(cfg: ProbeConfig): Promise<number | null> {
+  if (cfg.pcap.length === 0) {
+    process.stderr.write('microcloud: nothing to read: give --pcap FILE (live capture is not available yet)\n');
+    return 2;
+  }
+  const files: CaptureFile[] = [];
+  try {
+    for (const path of cfg.pcap) files.push(CaptureFile.open(path));
+  } catch (err) {
+    for (const f of files) f.close();
+    process.stderr.write(`microcloud: ${err instanceof CaptureError ? err.message : String(err)}\n`);
+    return 2;
+  }
+
+  let writer: JsonLinesWriter | null = null;
+  if (cfg.flowsOut !== undefined) {
+    try {
+      writer = new JsonLinesWriter(cfg.flowsOut);
+    } catch (err) {
+      process.stderr.write(`microcloud: ${cfg.flowsOut}: cannot write (${(err as NodeJS.ErrnoException).code ?? String(err)})\n`);
+      return 2;
+    }
+  }
+  const out = writer;
+  const exportFlow = (flow: Flow, reason: FlowEndReason): void => {
+    if (out !== null) out.write(flowToRecord(flow, reason));
+  };
+  const pipeline = new PacketPipeline({
+    idleTimeoutSec: cfg.idleTimeout,
+    activeTimeoutSec: cfg.activeTimeout,
+    maxFlows: cfg.maxFlows,
+    decap: cfg.decap,
+    tcpCloseLingerSec: cfg.tcpCloseLinger,
+  }, exportFlow, warn);
+
+  let stopping = false;
+  const finish = (): void => {
+    pipeline.finish();
+    out?.close();
+    if (cfg.statsOut !== undefined) writeStats(cfg.statsOut, pipeline, files);
+  };
+  const onSignal = (): void => {
+    if (stopping) return;
+    stopping = true;
+    finish();
+    process.exit(0);
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+
+  const totalBytes = files.reduce((sum, f) => sum + f.size, 0);
+  const progress = new ProgressBar(totalBytes, cfg.progress && process.stderr.isTTY === true);
+  let doneBytes = 0;
+  const batch = cfg.batch > 0 ? cfg.batch : 4096;
+  for (const file of files) {
+    await new Promise<void>((resolve) => {
+      const slice = (): void => {
+        const started = Date.now();
+        let more = true;
+        try {
+          while (more && Date.now() - started < SLICE_MS) more = file.read(batch, pipeline.onPacket);
+        } catch (err) {
+          // The pipeline never throws on traffic; an I/O error ends this file only.
+          file.damage = `${file.path}: read error (${(err as Error).message})`;
+          more = false;
+        }
+        progress.update(doneBytes + file.position, pipeline.stats.packets, file.path);
+        if (more && !stopping) setImmediate(slice);
+        else resolve();
+      };
+      slice();
+    });
+    doneBytes += file.size;
+    if (file.damage !== null) warn(`${file.damage}; the packets before it were kept`);
+    file.close();
+    if (stopping) return null;
+  }
+  progress.update(totalBytes, pipeline.stats.packets, 'done', true);
+  progress.done();
+  finish();
+  process.removeListener('SIGINT', onSignal);
+  process.removeListener('SIGTERM', onSignal);
+  if (cfg.exitOnEof) return 0;
+  // Without a listener there is nothing left to serve.
+  if (cfg.respPort === 0) return 0;
+  return 0;
+}
+
+function writeStats(path: string, pipeline: PacketPipeline, files: CaptureFile[]): void {
+  const s = pipeline.stats;
+  const t = pipeline.table;
+  const stats = {
+    packets: s.packets,
+    bytes: s.bytes,
+    ipPackets: s.ipPackets,
+    nonIp: s.nonIp,
+    malformed: s.malformed,
+    unsupportedLink: s.unsupportedLink,
+    fragments: s.fragments,
+    orphanFragments: s.orphanFragments,
+    tunnelled: s.tunnelled,
+    flowsCreated: t.created,
+    flowsExported: t.exported,
+    flowsEvicted: t.evicted,
+    flowsActive: t.size,
+    damagedFiles: files.filter((f) => f.damage !== null).map((f) => f.damage),
+  };
+  fs.writeFileSync(path, JSON.stringify(stats, null, 2) + '\n');
+}
