@@ -3,7 +3,7 @@
  * reports can group differences by link layer (a decoder gap for one link
  * type shows up as every file of that type failing).
  */
-import { closeSync, openSync, readSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 
 export interface CaptureInfo {
   format: 'pcap' | 'pcapng' | 'unknown';
@@ -69,4 +69,61 @@ export function captureInfo(path: string): CaptureInfo {
     return { format: 'pcapng', linkType: null, linkName: 'unknown' };
   }
   return { format: 'unknown', linkType: null, linkName: 'not-a-capture' };
+}
+
+export interface CaptureScan {
+  packets: number;
+  /** Packets whose captured length is shorter than the original length. */
+  truncated: number;
+  /** Sum of original minus captured lengths. */
+  missingBytes: number;
+}
+
+/**
+ * Counts packets and frames stored shorter than on the wire (snap length,
+ * trimmed FCS). nDPI counts captured bytes where we count original length, so
+ * such frames explain byte differences. Classic pcap and pcapng (EPB/SPB/OPB).
+ */
+export function scanCapture(path: string): CaptureScan {
+  const buf = readFileSync(path);
+  const res: CaptureScan = { packets: 0, truncated: 0, missingBytes: 0 };
+  if (buf.length < 24) return res;
+  const magic = buf.readUInt32LE(0);
+  const count = (cap: number, orig: number) => {
+    res.packets++;
+    if (orig > cap) {
+      res.truncated++;
+      res.missingBytes += orig - cap;
+    }
+  };
+  if (magic === 0xa1b2c3d4 || magic === 0xa1b23c4d || magic === 0xd4c3b2a1 || magic === 0x4d3cb2a1) {
+    const le = magic === 0xa1b2c3d4 || magic === 0xa1b23c4d;
+    const u32 = (o: number) => (le ? buf.readUInt32LE(o) : buf.readUInt32BE(o));
+    let off = 24;
+    while (off + 16 <= buf.length) {
+      const cap = u32(off + 8);
+      const orig = u32(off + 12);
+      off += 16 + cap;
+      if (off > buf.length) break;
+      count(cap, orig);
+    }
+    return res;
+  }
+  if (magic === 0x0a0d0d0a) {
+    let off = 0;
+    let le = true;
+    while (off + 12 <= buf.length) {
+      let type = buf.readUInt32LE(off);
+      if (type === 0x0a0d0d0a) le = buf.readUInt32LE(off + 8) === 0x1a2b3c4d;
+      const u32 = (o: number) => (le ? buf.readUInt32LE(o) : buf.readUInt32BE(o));
+      type = u32(off);
+      const len = u32(off + 4);
+      if (len < 12 || off + len > buf.length) break;
+      if (type === 6 && len >= 32) count(u32(off + 20), u32(off + 24));
+      else if (type === 2 && len >= 28) count(u32(off + 20), u32(off + 24));
+      else if (type === 3 && len >= 16) count(len - 16, u32(off + 8));
+      off += len;
+    }
+  }
+  return res;
 }

@@ -30,6 +30,7 @@
 import type { NdpiFlow } from './ndpi-result';
 import type { OurFlow } from './flow-records';
 import { describeOurFlow } from './flow-records';
+import { parseIPv4, parseIPv6 } from './ip';
 
 export type Category = 'exact' | 'sum' | 'swapped' | 'pkts' | 'bytes' | 'vlan' | 'missing';
 export const CATEGORIES: readonly Category[] = ['exact', 'sum', 'swapped', 'pkts', 'bytes', 'vlan', 'missing'];
@@ -244,8 +245,40 @@ export function compareFlows(name: string, ours: OurFlow[], ndpi: NdpiFlow[]): F
       verdicts.push({ ndpi: n, category: 'missing', records: [] });
     }
   }
+  // 4. nDPI sometimes prints an ambiguous IPv6 text ("2600:1901::7a0b::" for
+  // 2600:1901:0:7a0b::): match such flows loosely against records left over.
+  const looseUsed = new Set<OurFlow>();
+  for (let i = 0; i < verdicts.length; i++) {
+    const v = verdicts[i];
+    if (v.category !== 'missing' || v.records.length > 0) continue;
+    const n = v.ndpi;
+    if (isValidIp(n.srcIp) && isValidIp(n.dstIp)) continue;
+    const recs = ours.filter(
+      (r) =>
+        !looseUsed.has(r) &&
+        !usedKeys.has(ourKey(r)) &&
+        !vlanUsed.has(ourKey(r, false)) &&
+        r.protocol === n.protocol &&
+        r.vlan === n.vlan &&
+        ((addrCompatible(n.srcIp, r.srcIp) && addrCompatible(n.dstIp, r.dstIp) && portsMatch(n, r, false)) ||
+          (addrCompatible(n.srcIp, r.dstIp) && addrCompatible(n.dstIp, r.srcIp) && portsMatch(n, r, true))),
+    );
+    if (recs.length === 0) continue;
+    for (const r of recs) looseUsed.add(r);
+    const sum = recs
+      .map((r) => looseAligned(n, r))
+      .reduce(add, { fwdPkts: 0, fwdBytes: 0, revPkts: 0, revBytes: 0 });
+    const note = `nDPI printed an ambiguous address (${n.srcIp} / ${n.dstIp}), matched loosely`;
+    verdicts[i] = equal(sum, ndpiCounters(n))
+      ? { ndpi: n, category: recs.length === 1 ? 'exact' : 'sum', ours: sum, records: recs, detail: note }
+      : (() => {
+          const d = classifyDiff(n, sum);
+          return { ndpi: n, ours: sum, records: recs, category: d.category, detail: `${d.detail}; ${note}` };
+        })();
+  }
+
   for (const v of verdicts) counts[v.category]++;
-  const extra = ours.filter((r) => !usedKeys.has(ourKey(r)) && !vlanUsed.has(ourKey(r, false)));
+  const extra = ours.filter((r) => !usedKeys.has(ourKey(r)) && !vlanUsed.has(ourKey(r, false)) && !looseUsed.has(r));
   verdicts.sort((a, b) => a.ndpi.line - b.ndpi.line);
   return {
     name,
@@ -257,6 +290,45 @@ export function compareFlows(name: string, ours: OurFlow[], ndpi: NdpiFlow[]): F
     ndpiPackets: ndpi.reduce((a, n) => a + n.srcPkts + n.dstPkts, 0),
     ourPackets: ours.reduce((a, r) => a + r.pkts + r.rPkts, 0),
   };
+}
+
+function isValidIp(a: string): boolean {
+  return parseIPv4(a) !== null || parseIPv6(a) !== null;
+}
+
+/**
+ * Whether nDPI's address text can denote our (canonical) address: equal, or
+ * nDPI's text with several "::" each standing for one or more zero groups.
+ */
+export function addrCompatible(ndpiText: string, ours: string): boolean {
+  if (ndpiText === ours) return true;
+  if (!ndpiText.includes('::')) return false;
+  const groups = parseIPv6(ours);
+  if (!groups) return false;
+  const segs = ndpiText.split('::').map((seg) => (seg === '' ? [] : seg.split(':').map((g) => parseInt(g, 16))));
+  if (segs.some((seg) => seg.some((g) => Number.isNaN(g)))) return false;
+  const match = (si: number, gi: number): boolean => {
+    const seg = segs[si];
+    for (let k = 0; k < seg.length; k++) if (groups[gi + k] !== seg[k]) return false;
+    gi += seg.length;
+    if (si === segs.length - 1) return gi === 8;
+    // at least one zero group for the "::", then the next segment
+    for (let z = gi; z < 8 && groups[z] === 0; z++) if (match(si + 1, z + 1)) return true;
+    return false;
+  };
+  return match(0, 0);
+}
+
+function portsMatch(n: NdpiFlow, r: OurFlow, reversed: boolean): boolean {
+  if (!hasPorts(n.protocol)) return true;
+  return reversed ? n.srcPort === r.dstPort && n.dstPort === r.srcPort : n.srcPort === r.srcPort && n.dstPort === r.dstPort;
+}
+
+function looseAligned(n: NdpiFlow, r: OurFlow): Counters {
+  const same = addrCompatible(n.srcIp, r.srcIp) && portsMatch(n, r, false);
+  return same
+    ? { fwdPkts: r.pkts, fwdBytes: r.l2Bytes, revPkts: r.rPkts, revBytes: r.rL2Bytes }
+    : { fwdPkts: r.rPkts, fwdBytes: r.rL2Bytes, revPkts: r.pkts, revBytes: r.l2Bytes };
 }
 
 /** With several nDPI flows left on one key (rare), give each the single record closest in packets. */

@@ -6,11 +6,12 @@
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { captureInfo } from './capture-info';
+import { CaptureScan, captureInfo, scanCapture } from './capture-info';
 import {
   CATEGORIES,
   Category,
   FileComparison,
+  FlowVerdict,
   TotalComparison,
   compareFlows,
   describeVerdict,
@@ -34,6 +35,8 @@ export interface CorpusFile {
   comparison?: FileComparison;
   stats?: Record<string, unknown>;
   badJsonLines: number;
+  /** Packets stored shorter than on the wire (they explain byte differences). */
+  scan: CaptureScan;
 }
 
 export interface CorpusReport {
@@ -102,6 +105,7 @@ export async function runNdpiCorpus(o: CorpusOptions = {}): Promise<CorpusReport
         outcome: outcome(run),
         stats: readStats(statsOut),
         badJsonLines: 0,
+        scan: scanCapture(capture),
       };
       if (existsSync(resultFile)) {
         f.resultFile = resultFile;
@@ -132,6 +136,45 @@ export async function runNdpiCorpus(o: CorpusOptions = {}): Promise<CorpusReport
     };
   } finally {
     if (!o.keepTmp) rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+function statNum(f: CorpusFile, name: string): number {
+  const v = f.stats?.[name];
+  return typeof v === 'number' ? v : 0;
+}
+
+/**
+ * Best guess at why a flow differs, from what is known about ndpiReader and the
+ * capture: a label meant for grouping (known nDPI-side behaviour is marked
+ * "nDPI:", everything else points at the probe).
+ */
+export function likelyCause(f: CorpusFile, v: FlowVerdict): string {
+  const n = v.ndpi;
+  const ours = v.ours;
+  switch (v.category) {
+    case 'exact':
+    case 'sum':
+      return 'equal';
+    case 'missing':
+      if (f.outcome !== 'ok') return 'probe: capture rejected';
+      if (n.tunnel && /^(CAPWAP|TZSP)$/i.test(n.tunnel)) return `probe: ${n.tunnel} tunnel not decapsulated`;
+      if ((f.comparison?.ourRecords ?? 0) === 0) return `probe: no flow at all from this capture (link type ${f.linkName})`;
+      return `probe: flow missing${n.tunnel ? ` (inside ${n.tunnel})` : ''}`;
+    case 'vlan':
+      return 'probe: VLAN id differs';
+    case 'swapped':
+      return 'probe: directions swapped';
+    case 'pkts': {
+      const more = ours ? ours.fwdPkts + ours.revPkts > n.srcPkts + n.dstPkts : false;
+      const ipBeyondFrame = v.records.some((r) => r.bytes > r.l2Bytes || r.rBytes > r.rL2Bytes);
+      if (more && statNum(f, 'fragments') > 0) return 'nDPI: does not count non-first IP fragments (capture has fragments)';
+      if (more && (ipBeyondFrame || f.scan.truncated > 0)) return 'nDPI: drops packets whose IP length exceeds the captured data';
+      return more ? 'probe: more packets than nDPI (unexplained)' : 'probe: fewer packets than nDPI (unexplained)';
+    }
+    case 'bytes':
+      if (f.scan.truncated > 0) return 'nDPI: counts captured bytes, we count wire length (capture has truncated frames)';
+      return 'probe: frame bytes differ (unexplained)';
   }
 }
 
@@ -200,6 +243,24 @@ export function formatReport(r: CorpusReport, o: FormatOptions = {}): string {
       out.push(`mismatches by ${label}: ` + rows.map(([k, g]) => `${k} ${g.bad}/${g.flows} flows in ${g.files} files`).join('; '));
     }
   };
+  const causes = new Map<string, { flows: number; files: Set<string> }>();
+  for (const f of withCmp) {
+    for (const v of f.comparison!.verdicts) {
+      const c = likelyCause(f, v);
+      if (c === 'equal') continue;
+      const g = causes.get(c) ?? { flows: 0, files: new Set<string>() };
+      g.flows++;
+      g.files.add(f.name);
+      causes.set(c, g);
+    }
+  }
+  if (causes.size) {
+    out.push('likely causes of the differences:');
+    for (const [c, g] of [...causes.entries()].sort((a, b) => b[1].flows - a[1].flows)) {
+      const names = [...g.files];
+      out.push(`  ${g.flows} flows: ${c} [${names.slice(0, 6).join(', ')}${names.length > 6 ? `, +${names.length - 6} more` : ''}]`);
+    }
+  }
   group('link type', (f) => f.linkName);
   const byFlow = (label: string, keyOf: (v: { ndpi: { protoName: string; tunnel?: string; vlan: number } }) => string) => {
     const m = new Map<string, Map<Category, number>>();
@@ -262,7 +323,11 @@ export function formatReport(r: CorpusReport, o: FormatOptions = {}): string {
       if (v) picked.push(v);
     }
     for (const v of bad) if (picked.length < exN && !picked.includes(v)) picked.push(v);
-    for (const v of picked.slice(0, Math.max(exN, 1))) out.push(...describeVerdict(v).map((l) => `  ${l}`));
+    for (const v of picked.slice(0, Math.max(exN, 1))) {
+      const lines = describeVerdict(v).map((l) => `  ${l}`);
+      lines.splice(1, 0, `      cause: ${likelyCause(f, v)}`);
+      out.push(...lines);
+    }
     if (c.extra.length) {
       out.push(`  EXTRA (ours, no nDPI key) e.g.:`);
       for (const e of c.extra.slice(0, 2)) {
@@ -292,6 +357,7 @@ export function reportJson(r: CorpusReport): unknown {
       stderr: firstLine(f.run.stderr).slice(0, 300),
       stats: f.stats,
       badJsonLines: f.badJsonLines,
+      truncatedFrames: f.scan.truncated,
       comparison: f.comparison && {
         ndpiFlows: f.comparison.ndpiFlows,
         ourRecords: f.comparison.ourRecords,
@@ -301,7 +367,7 @@ export function reportJson(r: CorpusReport): unknown {
         extra: f.comparison.extra.length,
         mismatches: f.comparison.verdicts
           .filter((v) => v.category !== 'exact' && v.category !== 'sum')
-          .map((v) => ({ category: v.category, detail: v.detail, ndpi: describeVerdict(v, 0)[0], ours: v.records.map((x) => x.raw) })),
+          .map((v) => ({ category: v.category, cause: likelyCause(f, v), detail: v.detail, ndpi: describeVerdict(v, 0)[0], ours: v.records.map((x) => x.raw) })),
       },
     })),
   };
