@@ -94,6 +94,24 @@ export class PacketDecoder {
       case LinkType.RawOpenBsd:
       case LinkType.RawBsdi:
         return this.rawIp(buf, off, end, p, 0);
+      case LinkType.Ppp:
+      case LinkType.PppHdlc:
+        // Some PPP captures hold Cisco HDLC frames (address 0x0f unicast, 0x8f broadcast).
+        if (capLen >= 4 && (buf[off] === 0x0f || buf[off] === 0x8f) && buf[off + 1] === 0) {
+          return this.etherType(buf, off + 4, end, u16(buf, off + 2), p, 0);
+        }
+        return this.ppp(buf, off, end, p, 0);
+      case LinkType.CiscoHdlc:
+        // address, control, then an EtherType
+        if (capLen < 4) return DecodeStatus.Malformed;
+        return this.etherType(buf, off + 4, end, u16(buf, off + 2), p, 0);
+      case LinkType.Ppi: {
+        if (capLen < 8) return DecodeStatus.Malformed;
+        const headerLength = buf[off + 2] | (buf[off + 3] << 8);
+        const innerLink = u32le(buf, off + 4);
+        if (headerLength < 8 || headerLength > capLen || innerLink === LinkType.Ppi) return DecodeStatus.Malformed;
+        return this.decode(buf, off + headerLength, capLen - headerLength, wireLen, innerLink, p);
+      }
       case LinkType.Ipv4:
         return this.ipv4(buf, off, end, p, 0);
       case LinkType.Ipv6:
@@ -346,6 +364,8 @@ export class PacketDecoder {
     if (p.isFragment) p.fragmentIsOuter = true;
     p.tunnel = type;
     p.tunnelId = id;
+    p.srcPort = 0;
+    p.dstPort = 0;
     if (type === TunnelType.Vxlan) return this.ethernet(buf, inner, end, p, depth + 1);
     return this.rawIp(buf, inner, end, p, depth + 1);
   }
@@ -410,6 +430,8 @@ export class PacketDecoder {
     if (p.isFragment) p.fragmentIsOuter = true;
     p.tunnel = TunnelType.Gre;
     p.tunnelId = key;
+    p.srcPort = 0;
+    p.dstPort = 0;
     switch (type) {
       case ETH_IPV4:
         return this.ipv4(buf, inner, end, p, depth + 1);

@@ -2,6 +2,10 @@
 export const LinkType = {
   Null: 0, // BSD loopback: 4-byte address family in the writer's byte order
   Ethernet: 1,
+  Ppp: 9,
+  PppHdlc: 50,
+  CiscoHdlc: 104,
+  Ppi: 192, // per-packet information header, then the frame of its own link type
   RawOpenBsd: 12, // DLT_RAW on OpenBSD
   RawBsdi: 14, // DLT_RAW on BSD/OS
   Raw: 101, // raw IPv4 or IPv6, told apart by the version nibble
