@@ -180,8 +180,29 @@ function groupBy<T>(items: T[], key: (t: T) => string): Map<string, T[]> {
   return m;
 }
 
-/** Compares one capture's records. */
-export function compareFlows(name: string, ours: OurFlow[], ndpi: NdpiFlow[]): FileComparison {
+export interface CompareOptions {
+  /** Which of our byte counters to compare: frame bytes (nDPI) or IP bytes (Zeek's *_ip_bytes). */
+  bytes?: 'l2' | 'ip';
+  /** Leave the VLAN out of the key (the reference does not record it). */
+  ignoreVlan?: boolean;
+}
+
+/**
+ * Compares one capture's records with a reference flow list (nDPI's, or any
+ * list converted to NdpiFlow: left side = reference's originator).
+ */
+export function compareFlows(name: string, oursIn: OurFlow[], ndpi: NdpiFlow[], opts: CompareOptions = {}): FileComparison {
+  // Work on copies whose l2 fields carry the counter being compared.
+  const ours =
+    opts.bytes === 'ip' || opts.ignoreVlan
+      ? oursIn.map((r) => ({
+          ...r,
+          l2Bytes: opts.bytes === 'ip' ? r.bytes : r.l2Bytes,
+          rL2Bytes: opts.bytes === 'ip' ? r.rBytes : r.rL2Bytes,
+          vlan: opts.ignoreVlan ? 0 : r.vlan,
+        }))
+      : oursIn;
+  if (opts.ignoreVlan) ndpi = ndpi.map((n) => ({ ...n, vlan: 0 }));
   const counts = emptyCounts();
   const verdicts: FlowVerdict[] = [];
   const ourByKey = groupBy(ours, (r) => ourKey(r));
