@@ -47,7 +47,7 @@ t.test('nDPI corpus: no crash, flows and counters as nDPI sees them', async (t) 
   t.same(badJson, [], 'every line of the flow export is a flow record');
 
   const eq = equalCount(report.total.counts);
-  t.ok(report.total.ndpiFlows > 9000, `nDPI lists ${report.total.ndpiFlows} flows`);
+  t.ok(report.total.ndpiFlows > 8000, `nDPI lists ${report.total.ndpiFlows} flows`);
   t.ok(
     report.equalRatio >= MIN_EQUAL_RATIO,
     `${eq}/${report.total.ndpiFlows} = ${(100 * report.equalRatio).toFixed(2)}% of nDPI's flows found with equal ` +
