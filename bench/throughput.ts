@@ -1,0 +1,233 @@
+/**
+ * Throughput of the probe against ndpiReader on a replica of nDPI's capture
+ * corpus (`make bench` runs this; it asserts nothing and never fails on speed).
+ *
+ *   node dist/bench/throughput.js [--copies N] [--runs N] [--no-ndpi] [--no-pin]
+ *                                 [--pcap FILE] [--core N]
+ *
+ * 1. Builds bench/out/ndpi-corpus-x<COPIES>.pcap with
+ *    `python3 ../shared/bench/replicate-pcap.py OUT COPIES ../shared/pcaps/ndpi/pcap`
+ *    (one copy is ~35 MB / ~100k packets; default 8 copies, ~280 MB), or
+ *    reuses it when present.
+ * 2. Runs, alternately, `node dist/cli/main.js probe --pcap FILE --resp-port 0
+ *    --exit-on-eof` and `ndpiReader -i FILE -q` (output discarded), RUNS times
+ *    each, measuring wall time and peak RSS with /usr/bin/time when present
+ *    (else by polling VmHWM in /proc/<pid>/status).
+ * 3. Prints per run: wall time, packets/s, peak RSS; then medians and the
+ *    ratio ours/ndpiReader.
+ *
+ * One-core comparison: ndpiReader uses one packet-processing thread per pcap
+ * input (its -n is ignored for files), and both programs are pinned to the same
+ * single CPU with `taskset -c CORE` (default core 0) unless --no-pin.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ndpiPcapDir, probeMain, repoRoot, sharedDir } from '../test/corpus/paths';
+
+interface Measure {
+  tool: string;
+  wallS: number;
+  rssKB: number;
+  code: number | null;
+}
+
+const TIME = '/usr/bin/time';
+const TASKSET = '/usr/bin/taskset';
+const NDPI = '/usr/bin/ndpiReader';
+
+function usage(msg?: string): never {
+  if (msg) process.stderr.write(`${msg}\n`);
+  process.stderr.write('usage: node dist/bench/throughput.js [--copies N] [--runs N] [--no-ndpi] [--no-pin] [--pcap FILE] [--core N]\n');
+  process.exit(2);
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+/** Runs argv, returns wall seconds and peak RSS (KB). */
+function measure(tool: string, argv: string[]): Promise<Measure> {
+  if (existsSync(TIME)) {
+    const tf = join(tmpdir(), `microcloud-bench-time-${process.pid}.txt`);
+    return new Promise((resolve) => {
+      const child = spawn(TIME, ['-o', tf, '-f', '%e %M', ...argv], { stdio: ['ignore', 'ignore', 'ignore'] });
+      child.on('close', (code) => {
+        let wallS = NaN;
+        let rssKB = NaN;
+        try {
+          // GNU time writes "Command exited with non-zero status N" first on failure.
+          const last = readFileSync(tf, 'utf8').trim().split('\n').pop() ?? '';
+          const [e, m] = last.split(' ');
+          wallS = Number(e);
+          rssKB = Number(m);
+        } catch {
+          /* leave NaN */
+        }
+        rmSync(tf, { force: true });
+        resolve({ tool, wallS, rssKB, code });
+      });
+    });
+  }
+  // Fallback: poll the child's VmHWM.
+  return new Promise((resolve) => {
+    const t0 = process.hrtime.bigint();
+    const child = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'ignore', 'ignore'] });
+    let rssKB = 0;
+    const poll = setInterval(() => {
+      try {
+        const m = /VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
+        if (m) rssKB = Math.max(rssKB, Number(m[1]));
+      } catch {
+        /* exited */
+      }
+    }, 20);
+    child.on('close', (code) => {
+      clearInterval(poll);
+      resolve({ tool, wallS: Number(process.hrtime.bigint() - t0) / 1e9, rssKB, code });
+    });
+  });
+}
+
+async function main(): Promise<void> {
+  const a = process.argv.slice(2);
+  let copies = 8;
+  let runs = 3;
+  let ndpi = true;
+  let pin = true;
+  let core = 0;
+  let pcap: string | undefined;
+  for (let i = 0; i < a.length; i++) {
+    const num = (): number => {
+      const n = Number(a[++i]);
+      if (!Number.isInteger(n) || n < 0) usage(`${a[i - 1]} needs a whole number`);
+      return n;
+    };
+    switch (a[i]) {
+      case '--copies':
+        copies = Math.max(1, num());
+        break;
+      case '--runs':
+        runs = Math.max(1, num());
+        break;
+      case '--core':
+        core = num();
+        break;
+      case '--no-ndpi':
+        ndpi = false;
+        break;
+      case '--no-pin':
+        pin = false;
+        break;
+      case '--pcap':
+        pcap = a[++i];
+        if (!pcap) usage('--pcap needs a file');
+        break;
+      case '-h':
+      case '--help':
+        usage();
+        break;
+      default:
+        usage(`unknown option ${a[i]}`);
+    }
+  }
+  const main = probeMain();
+  if (!existsSync(main)) usage(`probe not built: ${main}`);
+
+  // 1. the replica
+  let packets = NaN;
+  if (!pcap) {
+    const outDir = join(repoRoot(), 'bench', 'out');
+    mkdirSync(outDir, { recursive: true });
+    pcap = join(outDir, `ndpi-corpus-x${copies}.pcap`);
+    const meta = `${pcap}.json`;
+    if (!existsSync(pcap) || !existsSync(meta)) {
+      const script = join(sharedDir(), 'bench', 'replicate-pcap.py');
+      process.stdout.write(`building ${pcap} (${copies} copies of ${ndpiPcapDir()})...\n`);
+      const r = spawnSync('python3', [script, pcap, String(copies), ndpiPcapDir()], { encoding: 'utf8' });
+      if (r.status !== 0) {
+        process.stderr.write(`replicate-pcap.py failed: ${r.stderr}\n`);
+        process.exit(1);
+      }
+      const m = /packets (\d+) bytes (\d+) files (\d+) skipped (\d+)/.exec(r.stdout);
+      writeFileSync(meta, JSON.stringify(m ? { packets: +m[1], bytes: +m[2], files: +m[3], skipped: +m[4] } : {}));
+      process.stdout.write(r.stdout);
+    }
+    try {
+      packets = (JSON.parse(readFileSync(meta, 'utf8')) as { packets?: number }).packets ?? NaN;
+    } catch {
+      /* counted below */
+    }
+  }
+  if (Number.isNaN(packets)) {
+    // Count with the probe itself.
+    const sf = join(tmpdir(), `microcloud-bench-stats-${process.pid}.json`);
+    spawnSync(process.execPath, [main, 'probe', '--pcap', pcap, '--resp-port', '0', '--exit-on-eof', '--stats-out', sf], {
+      stdio: 'ignore',
+    });
+    try {
+      packets = (JSON.parse(readFileSync(sf, 'utf8')) as { packets?: number }).packets ?? NaN;
+    } catch {
+      /* stays NaN */
+    }
+    rmSync(sf, { force: true });
+  }
+  const sizeMB = statSync(pcap).size / 1e6;
+  const havePin = pin && existsSync(TASKSET);
+  const wrap = (argv: string[]) => (havePin ? [TASKSET, '-c', String(core), ...argv] : argv);
+  const ours = wrap([process.execPath, main, 'probe', '--pcap', pcap, '--resp-port', '0', '--exit-on-eof']);
+  const theirs = wrap([NDPI, '-i', pcap, '-q']);
+  if (ndpi && !existsSync(NDPI)) {
+    process.stdout.write(`${NDPI} not installed (Debian package libndpi-bin): measuring the probe only\n`);
+    ndpi = false;
+  }
+  process.stdout.write(
+    `capture ${pcap}: ${sizeMB.toFixed(0)} MB, ${packets} packets; ${runs} runs each, alternating; ` +
+      (havePin ? `both pinned to CPU ${core} with taskset` : 'not pinned') +
+      `; timing with ${existsSync(TIME) ? '/usr/bin/time' : 'wall clock + /proc VmHWM polling'}\n`,
+  );
+  process.stdout.write(`probe:      ${ours.join(' ')}\n`);
+  if (ndpi) process.stdout.write(`ndpiReader: ${theirs.join(' ')}  (one reader thread for a pcap input; output discarded)\n`);
+
+  // 2. alternate runs
+  const results: Measure[] = [];
+  const line = (m: Measure) =>
+    `${m.tool.padEnd(10)} wall ${m.wallS.toFixed(2).padStart(7)} s  ${(packets / m.wallS / 1000).toFixed(1).padStart(8)} kpkt/s  ` +
+    `${((sizeMB * 8) / m.wallS).toFixed(0).padStart(6)} Mbit/s  peak RSS ${(m.rssKB / 1024).toFixed(0).padStart(5)} MB` +
+    (m.code !== 0 ? `  EXIT ${m.code}` : '');
+  for (let i = 0; i < runs; i++) {
+    const m1 = await measure('probe', ours);
+    results.push(m1);
+    process.stdout.write(`run ${i + 1}: ${line(m1)}\n`);
+    if (ndpi) {
+      const m2 = await measure('ndpiReader', theirs);
+      results.push(m2);
+      process.stdout.write(`run ${i + 1}: ${line(m2)}\n`);
+    }
+  }
+
+  // 3. medians and ratio
+  const med = (tool: string) => {
+    const rs = results.filter((r) => r.tool === tool);
+    return { wallS: median(rs.map((r) => r.wallS)), rssKB: median(rs.map((r) => r.rssKB)), tool, code: 0 };
+  };
+  const mo = med('probe');
+  process.stdout.write(`median: ${line(mo)}\n`);
+  if (ndpi) {
+    const mn = med('ndpiReader');
+    process.stdout.write(`median: ${line(mn)}\n`);
+    process.stdout.write(
+      `ratio probe/ndpiReader (median): wall time ${(mo.wallS / mn.wallS).toFixed(2)}x ` +
+        `(throughput ${(mn.wallS / mo.wallS).toFixed(2)}x of ndpiReader's), peak RSS ${(mo.rssKB / mn.rssKB).toFixed(2)}x\n`,
+    );
+  }
+  if (results.some((r) => r.code !== 0)) process.stdout.write('note: some runs exited non-zero (see EXIT above)\n');
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`throughput: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});
