@@ -142,7 +142,8 @@ class CaseBuilder {
 
 const V4 = { client: { ip: '10.1.0.1', port: 40001 }, server: { ip: '10.1.0.2', port: 53 } };
 const V6 = { client: { ip: '2001:db8:1::1', port: 40002 }, server: { ip: '2001:db8:1::2', port: 53 } };
-const ids = new IpIdCounter();
+/** IPv4 ids of the inner packets; reset by every build so files are identical each time. */
+let ids = new IpIdCounter();
 
 /** A DNS query and its answer: the basic two-packet, two-direction flow. */
 function dnsConversation(client: Endpoint, server: Endpoint, name = 'fixture.example.com'): ConversationPacket[] {
@@ -501,6 +502,7 @@ function damagedFileCases(): BuiltCase[] {
 
 /** Every case with its file contents, in a stable order. */
 export function buildEncapFixtures(): BuiltCase[] {
+  ids = new IpIdCounter();
   return [...linkTypeCases(), ...fileFormatCases(), ...l2EncapCases(), ...ipCases(), ...transportCases(), ...tunnelCases(), ...malformedCases(), ...damagedFileCases()];
 }
 
