@@ -138,6 +138,23 @@ export class FlowTable {
     }
   }
 
+  /**
+   * Moves counts that a port-less orphan-fragment flow collected (always in
+   * its forward direction) to the flow they belong to; an emptied orphan flow
+   * disappears without a record.
+   */
+  transfer(from: Flow, to: Flow, toForward: boolean, packets: number, ipBytes: number, l2Bytes: number): void {
+    from.packets -= packets;
+    from.octets -= ipBytes;
+    from.l2Octets -= l2Bytes;
+    if (toForward) {
+      to.packets += packets; to.octets += ipBytes; to.l2Octets += l2Bytes;
+    } else {
+      to.packetsR += packets; to.octetsR += ipBytes; to.l2OctetsR += l2Bytes;
+    }
+    if (from.packets + from.packetsR === 0 && from.l2Octets + from.l2OctetsR === 0) this.remove(from, FlowEndReason.LackOfResources);
+  }
+
   private noteTunnel(flow: Flow, p: DecodedPacket, forward: boolean): void {
     if (flow.tunnel === TunnelType.None) {
       flow.tunnel = p.tunnel;

@@ -20,6 +20,11 @@ export class FragmentTracker {
   private readonly times = new Float64Array(SLOTS);
   private readonly forward = new Uint8Array(SLOTS);
   private readonly outer = new Uint8Array(SLOTS);
+  /** 1: the first fragment was seen; 2: only later fragments so far (orphans, counted in a port-less flow). */
+  private readonly kind = new Uint8Array(SLOTS);
+  private readonly orphanPackets = new Float64Array(SLOTS);
+  private readonly orphanIpBytes = new Float64Array(SLOTS);
+  private readonly orphanL2Bytes = new Float64Array(SLOTS);
 
   /** Set by lookup(): direction of the matched fragment relative to the flow. */
   foundForward = true;
@@ -42,13 +47,19 @@ export class FragmentTracker {
     return k[base + 8] === p.fragmentId >>> 0 && k[base + 9] === ((p.fragmentIpVersion << 8) | p.fragmentProtocol);
   }
 
-  /** Remembers the flow that the first fragment of `p` went to. */
-  remember(p: DecodedPacket, flow: Flow, forward: boolean, nowUs: number): void {
+  private claim(p: DecodedPacket): number {
     const slot = this.slot(p);
     const base = slot * KEY_WORDS;
     this.keys.set(p.fragmentAddr, base);
     this.keys[base + 8] = p.fragmentId >>> 0;
     this.keys[base + 9] = (p.fragmentIpVersion << 8) | p.fragmentProtocol;
+    return slot;
+  }
+
+  /** Remembers the flow that the first fragment of `p` went to. */
+  remember(p: DecodedPacket, flow: Flow, forward: boolean, nowUs: number): void {
+    const slot = this.claim(p);
+    this.kind[slot] = 1;
     this.flows[slot] = flow;
     this.flowIds[slot] = flow.id;
     this.times[slot] = nowUs;
@@ -56,11 +67,50 @@ export class FragmentTracker {
     this.outer[slot] = p.fragmentIsOuter ? 1 : 0;
   }
 
+  /**
+   * Records a later fragment that arrived before its first fragment: it was
+   * counted in a port-less flow, from which the first fragment can reclaim it.
+   */
+  rememberOrphan(p: DecodedPacket, flow: Flow, nowUs: number): void {
+    let slot = this.slot(p);
+    if (this.kind[slot] !== 2 || this.flows[slot] !== flow || this.flowIds[slot] !== flow.id || !this.matches(slot, p)) {
+      slot = this.claim(p);
+      this.kind[slot] = 2;
+      this.flows[slot] = flow;
+      this.flowIds[slot] = flow.id;
+      this.orphanPackets[slot] = 0;
+      this.orphanIpBytes[slot] = 0;
+      this.orphanL2Bytes[slot] = 0;
+    }
+    this.times[slot] = nowUs;
+    this.orphanPackets[slot]++;
+    this.orphanIpBytes[slot] += p.ipLength;
+    this.orphanL2Bytes[slot] += p.wireLength;
+  }
+
+  /** Set by takeOrphans(): what the orphans of the fragment added to their port-less flow. */
+  orphanPacketsFound = 0;
+  orphanIpBytesFound = 0;
+  orphanL2BytesFound = 0;
+
+  /** The live port-less flow holding earlier orphans of this first fragment, or null. */
+  takeOrphans(p: DecodedPacket): Flow | null {
+    const slot = this.slot(p);
+    const flow = this.flows[slot];
+    if (flow === null || this.kind[slot] !== 2 || !this.matches(slot, p)) return null;
+    this.flows[slot] = null;
+    if (flow.id !== this.flowIds[slot] || !flow.inTable) return null;
+    this.orphanPacketsFound = this.orphanPackets[slot];
+    this.orphanIpBytesFound = this.orphanIpBytes[slot];
+    this.orphanL2BytesFound = this.orphanL2Bytes[slot];
+    return flow;
+  }
+
   /** The live flow of the first fragment of `p`, or null if unknown or gone. */
   lookup(p: DecodedPacket, nowUs: number): Flow | null {
     const slot = this.slot(p);
     const flow = this.flows[slot];
-    if (flow === null || !this.matches(slot, p)) return null;
+    if (flow === null || this.kind[slot] !== 1 || !this.matches(slot, p)) return null;
     if (flow.id !== this.flowIds[slot] || !flow.inTable || this.times[slot] + LIFETIME_US < nowUs) {
       this.flows[slot] = null;
       return null;

@@ -106,7 +106,21 @@ export class PacketPipeline {
     }
     const flow = this.table.update(p, now, true, p.ipLength);
     if (flow.srcMacHi < 0 && p.ethOffset >= 0) this.noteMacs(flow, buf, p.ethOffset, this.table.lastForward);
-    if (p.isFragment && !p.isLaterFragment) this.fragments.remember(p, flow, this.table.lastForward, now);
+    if (p.isFragment) {
+      if (p.isLaterFragment) {
+        if (this.table.lastForward) this.fragments.rememberOrphan(p, flow, now);
+      } else {
+        const forward = this.table.lastForward;
+        const orphans = this.fragments.takeOrphans(p);
+        if (orphans !== null && orphans !== flow) {
+          // Fragments that overtook their first one move to the right flow.
+          const f = this.fragments;
+          this.table.transfer(orphans, flow, forward, f.orphanPacketsFound, f.orphanIpBytesFound, f.orphanL2BytesFound);
+          stats.orphanFragments -= f.orphanPacketsFound;
+        }
+        this.fragments.remember(p, flow, forward, now);
+      }
+    }
   };
 
   private noteMacs(flow: Flow, buf: Uint8Array, eth: number, forward: boolean): void {

@@ -64,11 +64,15 @@ const MAX_TUNNEL_DEPTH = 4;
 const MAX_STACK = 16;
 
 export class PacketDecoder {
+  /** The frame was cut by the snap length: IP lengths beyond the capture are expected. */
+  private truncated = false;
+
   constructor(private readonly decap: number = Decap.All) {}
 
   /** Decodes one frame captured with the given link type into `p`. */
   decode(buf: Uint8Array, off: number, capLen: number, wireLen: number, linkType: number, p: DecodedPacket): DecodeStatus {
     p.reset(wireLen);
+    this.truncated = capLen < wireLen;
     const end = off + capLen;
     switch (linkType) {
       case LinkType.Ethernet:
@@ -214,7 +218,7 @@ export class PacketDecoder {
     let total = u16(buf, off + 2);
     // Zero total length appears with TCP segmentation offload: take the capture.
     if (total === 0) total = end - off;
-    else if (total < ihl) return DecodeStatus.Malformed;
+    else if (total < ihl || (total > end - off && !this.truncated)) return DecodeStatus.Malformed;
     p.ipVersion = 4;
     p.ipOffset = off;
     p.ipLength = total;
@@ -240,6 +244,7 @@ export class PacketDecoder {
     if (end - off < 40) return DecodeStatus.Malformed;
     if (buf[off] >> 4 !== 6) return DecodeStatus.Malformed;
     const payloadLength = u16(buf, off + 4);
+    if (40 + payloadLength > end - off && !this.truncated) return DecodeStatus.Malformed;
     p.ipVersion = 6;
     p.ipOffset = off;
     // A zero payload length is a jumbogram or offload artefact: take the capture.
