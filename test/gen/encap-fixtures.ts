@@ -186,8 +186,19 @@ function sctpConversation(client: Endpoint, server: Endpoint): ConversationPacke
   ];
 }
 
+/** Transport protocol of an IP packet, past any IPv6 extension headers. */
 function protoOf(p: ConversationPacket): number {
-  return p.packet[0] >> 4 === 4 ? p.packet[9] : p.packet[6];
+  const pkt = p.packet;
+  if (pkt[0] >> 4 === 4) return pkt[9];
+  const EXTENSION_HEADERS = new Set<number>([IpProto.HOPOPTS, IpProto.ROUTING, IpProto.DSTOPTS]);
+  let next = pkt[6];
+  let off = 40;
+  while (EXTENSION_HEADERS.has(next)) {
+    next = pkt[off];
+    off += (pkt[off + 1] + 1) * 8;
+  }
+  if (next === IpProto.FRAGMENT) next = pkt[off];
+  return next;
 }
 
 /** Add a conversation as one flow, framing each IP packet with `frame`. */

@@ -2,7 +2,7 @@
 // decode, are checksums right, do key fields read back as written. Used only
 // by tests (it spawns a process per call).
 
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFile, execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
 export const TSHARK = process.env.TSHARK ?? '/usr/bin/tshark';
@@ -27,12 +27,15 @@ export interface TsharkRun {
 
 export function tshark(file: string, args: readonly string[]): TsharkRun {
   const r = spawnSync(TSHARK, ['-n', '-r', file, ...args], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
-  // tshark warns on stderr when run as root; that line is not about the file.
-  const stderr = r.stderr
+  return { stdout: r.stdout, stderr: cleanStderr(r.stderr), status: r.status };
+}
+
+/** tshark warns on stderr when run as root; that line is not about the file. */
+function cleanStderr(stderr: string): string {
+  return stderr
     .split('\n')
     .filter((l) => l.trim() !== '' && !l.startsWith('Running as user'))
     .join('\n');
-  return { stdout: r.stdout, stderr, status: r.status };
 }
 
 /** Expert-info severities as tshark prints them in `_ws.expert.severity` (epan/proto.h PI_*). */
@@ -52,17 +55,27 @@ export interface ScannedFrame {
  * fields per frame plus its warning/error expert infos. One process per file
  * keeps the suite fast (tshark start-up dominates).
  */
-export function scan(file: string, names: readonly string[] = [], extraArgs: readonly string[] = []): { frames: ScannedFrame[]; stderr: string } {
-  // A separator that cannot occur inside a value, since messages contain commas.
-  const AGG = '\u001f';
-  const args = ['-T', 'fields', '-E', 'separator=\t', '-E', 'occurrence=a', '-E', `aggregator=${AGG}`, ...CHECKSUM_PREFS, ...extraArgs];
-  for (const n of ['frame.number', '_ws.expert.severity', '_ws.expert.message', '_ws.malformed', ...names]) args.push('-e', n);
-  const { stdout, stderr } = tshark(file, args);
+export interface ScanResult {
+  frames: ScannedFrame[];
+  stderr: string;
+}
+
+// A separator that cannot occur inside a value, since expert messages contain commas.
+const AGGREGATOR = '\u001f';
+const FIXED_FIELDS = ['frame.number', '_ws.expert.severity', '_ws.expert.message', '_ws.malformed'];
+
+function scanArgs(file: string, names: readonly string[], extraArgs: readonly string[]): string[] {
+  const args = ['-n', '-r', file, '-T', 'fields', '-E', 'separator=\t', '-E', 'occurrence=a', '-E', `aggregator=${AGGREGATOR}`, ...CHECKSUM_PREFS, ...extraArgs];
+  for (const n of [...FIXED_FIELDS, ...names]) args.push('-e', n);
+  return args;
+}
+
+function parseScan(stdout: string, rawStderr: string, names: readonly string[]): ScanResult {
   const frames = stdout
     .split('\n')
     .filter((l) => l.length > 0)
     .map((line) => {
-      const cols = line.split('\t').map((c) => (c === '' ? [] : c.split(AGG)));
+      const cols = line.split('\t').map((c) => (c === '' ? [] : c.split(AGGREGATOR)));
       const [number, severities, messages, malformed] = cols;
       const problems = severities
         .map((sev, i) => ({ sev: Number(sev), msg: messages[i] ?? '' }))
@@ -70,10 +83,50 @@ export function scan(file: string, names: readonly string[] = [], extraArgs: rea
         .map((e) => `${e.sev >= SEVERITY_ERROR ? 'error' : 'warning'}: ${e.msg}`);
       if (malformed.length > 0 && !problems.some((p) => p.includes('Malformed'))) problems.push('error: malformed packet');
       const values: Record<string, string[]> = {};
-      names.forEach((n, i) => (values[n] = cols[4 + i] ?? []));
+      names.forEach((n, i) => (values[n] = cols[FIXED_FIELDS.length + i] ?? []));
       return { number: Number(number[0]), values, problems };
     });
-  return { frames, stderr };
+  return { frames, stderr: cleanStderr(rawStderr) };
+}
+
+/**
+ * One tshark pass over a file with checksum validation on: the requested
+ * fields per frame plus its warning/error expert infos. One process per file
+ * keeps the suite fast (tshark start-up dominates).
+ */
+export function scan(file: string, names: readonly string[] = [], extraArgs: readonly string[] = []): ScanResult {
+  const r = spawnSync(TSHARK, scanArgs(file, names, extraArgs), { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+  return parseScan(r.stdout, r.stderr, names);
+}
+
+/** `scan` without blocking, so several files can be decoded in parallel. */
+export function scanAsync(file: string, names: readonly string[] = [], extraArgs: readonly string[] = []): Promise<ScanResult> {
+  return new Promise((resolve) => {
+    execFile(TSHARK, scanArgs(file, names, extraArgs), { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 }, (_err, stdout, stderr) => {
+      resolve(parseScan(stdout, stderr, names));
+    });
+  });
+}
+
+/** Run `task` over `items` with at most `concurrency` in flight; results keep the input order. */
+export function mapLimited<T, R>(items: readonly T[], concurrency: number, task: (item: T) => Promise<R>): Promise<R>[] {
+  let running = 0;
+  const queue: Array<() => void> = [];
+  const next = () => {
+    running--;
+    queue.shift()?.();
+  };
+  return items.map(
+    (item) =>
+      new Promise<R>((resolve, reject) => {
+        const start = () => {
+          running++;
+          task(item).then(resolve, reject).finally(next);
+        };
+        if (running < concurrency) start();
+        else queue.push(start);
+      }),
+  );
 }
 
 /** Every warning/error of a file, prefixed with its frame number; empty means tshark is satisfied. */
