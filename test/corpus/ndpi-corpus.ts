@@ -170,6 +170,8 @@ export function likelyCause(f: CorpusFile, v: FlowVerdict): string {
       const ipBeyondFrame = v.records.some((r) => r.bytes > r.l2Bytes || r.rBytes > r.rL2Bytes);
       if (more && statNum(f, 'fragments') > 0) return 'nDPI: does not count non-first IP fragments (capture has fragments)';
       if (more && (ipBeyondFrame || f.scan.truncated > 0)) return 'nDPI: drops packets whose IP length exceeds the captured data';
+      const inner = f.comparison?.verdicts.find((x) => x.ndpi.tunnel && /^(CAPWAP|TZSP)$/i.test(x.ndpi.tunnel));
+      if (more && inner) return `probe: ${inner.ndpi.tunnel} tunnel not decapsulated (inner packets counted on the outer flow)`;
       return more ? 'probe: more packets than nDPI (unexplained)' : 'probe: fewer packets than nDPI (unexplained)';
     }
     case 'bytes':
