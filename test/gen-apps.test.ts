@@ -15,7 +15,7 @@ import { tcp, udp } from './gen/transport';
 import { UdpPort } from './gen/tunnels';
 import { LinkType, nsFromIso, writeCaptureFile, writePcap } from './gen/pcap-writer';
 import * as app from './gen/app';
-import { scan, tsharkAvailable, TSHARK } from './gen/tshark';
+import { scan, tshark, tsharkAvailable, TSHARK } from './gen/tshark';
 
 const CLIENT = '10.0.0.1';
 const SERVER = '10.0.0.2';
@@ -237,5 +237,23 @@ if (!tsharkAvailable()) {
   t.test('RADIUS User-Password decrypts with the shared secret', async (t) => {
     const i = samples.findIndex((s) => s.what === 'RADIUS Access-Request');
     t.same(frames[i].values['radius.User_Password'], ['correct horse battery']);
+  });
+
+  t.test('F-TEID interface type constants carry the names TS 29.274 gives them', async (t) => {
+    // One Modify Bearer Request per interface type; tshark prints "Interface Type: S5/S8 SGW GTP-U interface (4)".
+    const entries = Object.entries(app.FteidInterface);
+    const ftFile = join(dir, 'fteid.pcap');
+    const records = entries.map(([, type], i) => ({
+      timeNs: start + BigInt(i) * SPACING_NS,
+      data: overUdp(UdpPort.GTPC, UdpPort.GTPC, app.gtpv2ModifyBearerRequest({ sequence: i, teid: 1, bearer: { ebi: 5, fteids: [{ interfaceType: type, teid: 1, ipv4: '10.0.0.9' }] } })),
+    }));
+    writeCaptureFile(ftFile, writePcap(records, { linkType: LinkType.ETHERNET }));
+    const shown = [...tshark(ftFile, ['-V']).stdout.matchAll(/Interface Type: (.*) \((\d+)\)/g)].map((m) => ({ name: m[1], value: Number(m[2]) }));
+    t.equal(shown.length, entries.length);
+    const squash = (s: string) => s.toUpperCase().replace(/[^A-Z0-9]/g, '');
+    entries.forEach(([key, value], i) => {
+      t.equal(shown[i]?.value, value, key);
+      t.ok(squash(shown[i]?.name ?? '').startsWith(squash(key)), `${key} = ${shown[i]?.name}`);
+    });
   });
 }
