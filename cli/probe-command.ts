@@ -18,6 +18,8 @@ export function addProbeCommand(program: Command): void {
     .addOption(new Option('--decap <tunnels>', 'tunnels to decapsulate: comma list of gre,vxlan,ipip,gtpu, or all, or none')
       .default(DEFAULT_PIPELINE_OPTIONS.decap, 'all').argParser(decapList))
     .option('--tcp-close-linger <sec>', 'after FIN both ways or RST, keep a TCP flow this long for its last packets', seconds, DEFAULT_PIPELINE_OPTIONS.tcpCloseLingerSec)
+    .option('--realtime', 'replay captures paced by their packet timestamps')
+    .option('--loop', 'replay the captures forever (time keeps moving forward)')
     .option('--exit-on-eof', 'exit 0 once the last capture is read and every flow is written')
     .option('--stats-out <file>', 'write the final probe counters as JSON to this file on exit')
     .option('--name <probe>', 'name of this probe in events and records', defaultProbeName())

@@ -6,6 +6,7 @@ import { FlowEndReason } from '../cache/flow-table';
 import { flowToRecord } from '../export/flow-record';
 import { JsonLinesWriter } from '../export/jsonl-writer';
 import { ProgressBar } from './progress';
+import { CaptureReplay } from '../capture/replay';
 
 export interface ProbeConfig {
   pcap: string[];
@@ -22,9 +23,11 @@ export interface ProbeConfig {
   name: string;
   progress: boolean;
   batch: number;
+  realtime?: boolean;
+  loop?: boolean;
 }
 
-/** Longest stretch of packet work before the event loop gets a turn. */
+/** Longest stretch of packet work before the event loop gets a turn (DESIGN.md: stalls < 50 ms). */
 const SLICE_MS = 20;
 
 function warn(message: string): void {
@@ -87,41 +90,20 @@ export async function runProbe(cfg: ProbeConfig): Promise<number | null> {
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
 
-  const totalBytes = files.reduce((sum, f) => sum + f.size, 0);
-  const progress = new ProgressBar(totalBytes, cfg.progress && process.stderr.isTTY === true);
-  let doneBytes = 0;
-  const batch = cfg.batch > 0 ? cfg.batch : 4096;
-  for (const file of files) {
-    await new Promise<void>((resolve) => {
-      const slice = (): void => {
-        const started = Date.now();
-        let more = true;
-        try {
-          while (more && Date.now() - started < SLICE_MS) more = file.read(batch, pipeline.onPacket);
-        } catch (err) {
-          // The pipeline never throws on traffic; an I/O error ends this file only.
-          file.damage = `${file.path}: read error (${(err as Error).message})`;
-          more = false;
-        }
-        progress.update(doneBytes + file.position, pipeline.stats.packets, file.path);
-        if (more && !stopping) setImmediate(slice);
-        else resolve();
-      };
-      slice();
-    });
-    doneBytes += file.size;
-    if (file.damage !== null) warn(`${file.damage}; the packets before it were kept`);
-    file.close();
-    if (stopping) return null;
-  }
-  progress.update(totalBytes, pipeline.stats.packets, 'done', true);
+  const replay = new CaptureReplay(files, { realtime: cfg.realtime === true, loop: cfg.loop === true, batch: cfg.batch > 0 ? cfg.batch : 4096, sliceMs: SLICE_MS }, pipeline.onPacket, {
+    progress: (bytes, label) => progress.update(bytes, pipeline.stats.packets, label),
+    fileEnd: (file) => {
+      if (file.damage !== null) warn(`${file.damage}; the packets before it were kept`);
+    },
+  });
+  const progress = new ProgressBar(replay.totalBytes, cfg.progress && process.stderr.isTTY === true);
+  await replay.run();
+  if (stopping) return null;
+  progress.update(replay.totalBytes, pipeline.stats.packets, 'done', true);
   progress.done();
   finish();
   process.removeListener('SIGINT', onSignal);
   process.removeListener('SIGTERM', onSignal);
-  if (cfg.exitOnEof) return 0;
-  // Without a listener there is nothing left to serve.
-  if (cfg.respPort === 0) return 0;
   return 0;
 }
 
