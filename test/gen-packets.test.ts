@@ -86,7 +86,7 @@ if (!tsharkAvailable()) {
       'ipv4-fragments-in-order', 'ipv4-fragments-out-of-order', 'ipv6-ext-headers', 'ipv6-fragments',
       'proto-tcp', 'proto-udp', 'proto-icmp', 'proto-icmpv6', 'proto-sctp', 'gre-plain', 'gre-key', 'gre-ethernet',
       'vxlan', 'ipip', '6in4', '4in6', '6in6', 'gtpu', 'gtpu-ext', 'malformed-truncated-ip', 'malformed-bad-ihl',
-      'malformed-ip-length', 'malformed-gtpu-short', 'file-truncated', 'file-corrupt',
+      'malformed-ip-length', 'malformed-gtpu-short', 'file-truncated', 'file-corrupt', 'pcapng-truncated', 'pcapng-corrupt',
     ];
     for (const r of required) t.ok(names.has(r), r);
   });
@@ -208,14 +208,14 @@ if (!tsharkAvailable()) {
   }
 
   t.test('damaged files: tshark reports the damage after the good packets', async (t) => {
-    const truncated = cases.find((c) => c.name === 'file-truncated')!;
-    const corrupt = cases.find((c) => c.name === 'file-corrupt')!;
     const count = (c: FixtureCase) => c.expectFlows.reduce((n, f) => n + f.pkts + f.rpkts, 0);
-    const tr = tshark(path(truncated), []);
-    t.match(tr.stderr, /cut short in the middle of a packet/);
-    t.equal(tr.stdout.trim().split('\n').length, count(truncated), 'complete packets before the cut');
-    const co = tshark(path(corrupt), []);
-    t.match(co.stderr, /damaged or corrupt/);
-    t.equal(co.stdout.trim().split('\n').length, count(corrupt), 'packets before the corrupt record');
+    const damaged = cases.filter((c) => c.expectError);
+    t.same(damaged.map((c) => c.name), ['file-truncated', 'file-corrupt', 'pcapng-truncated', 'pcapng-corrupt']);
+    for (const c of damaged) {
+      const r = tshark(path(c), []);
+      // tshark's wording: "cut short in the middle of a packet" / "appears to be damaged or corrupt".
+      t.match(r.stderr, c.expectError === 'truncated' ? /cut short/ : /damaged or corrupt/, `${c.name}: ${r.stderr}`);
+      t.equal(r.stdout.trim().split('\n').length, count(c), `${c.name}: the packets before the damage are read`);
+    }
   });
 }

@@ -508,6 +508,24 @@ function damagedFileCases(): BuiltCase[] {
     file.writeUInt32LE(0x7fff0000, off + 8);
     cases.push({ name: 'file-corrupt', file: 'file-corrupt.pcap', note: 'the 4th record has a garbage captured length (0x7fff0000); the 3 packets before it count', expectFlows: b.expectations(CORRUPT_INDEX).flows, expectError: 'corrupt', contents: file });
   }
+  // The same damage in pcapng: the file ends inside the last block, or a block length is garbage.
+  {
+    const b = build();
+    const file = writePcapng(b.records().map((record) => ({ kind: 'packet', record })), { interfaces: [{ linkType: LinkType.ETHERNET }] });
+    const CUT_BYTES = 10; // inside the last Enhanced Packet Block
+    cases.push({ name: 'pcapng-truncated', file: 'pcapng-truncated.pcapng', note: 'pcapng whose last EPB is cut 10 bytes short; the 5 complete packets still count', expectFlows: b.expectations(b.entries.length - 1).flows, expectError: 'truncated', contents: file.subarray(0, file.length - CUT_BYTES) });
+  }
+  {
+    const b = build();
+    const file = Buffer.from(writePcapng(b.records().map((record) => ({ kind: 'packet', record })), { interfaces: [{ linkType: LinkType.ETHERNET }] }));
+    // Walk SHB, IDB, then EPBs to the 4th packet's block and break its total length (must be >= 12 and a multiple of 4).
+    const CORRUPT_INDEX = 3;
+    const BLOCKS_BEFORE_PACKETS = 2; // SHB + IDB
+    let off = 0;
+    for (let i = 0; i < BLOCKS_BEFORE_PACKETS + CORRUPT_INDEX; i++) off += file.readUInt32LE(off + 4);
+    file.writeUInt32LE(0x7ffffff1, off + 4);
+    cases.push({ name: 'pcapng-corrupt', file: 'pcapng-corrupt.pcapng', note: 'pcapng whose 4th EPB has a garbage block length (0x7ffffff1); the 3 packets before it count', expectFlows: b.expectations(CORRUPT_INDEX).flows, expectError: 'corrupt', contents: file });
+  }
   return cases;
 }
 
