@@ -55,7 +55,6 @@ export const DEMO_SEED = 20260101;
 export const DEMO_DURATION_S = 60;
 
 const MS = 1_000_000n; // nanoseconds per millisecond
-const SECOND = 1000n * MS;
 
 const ROUTER_MAC = '02:00:00:00:00:fe';
 const RADIUS_SECRET = 'demo-secret';

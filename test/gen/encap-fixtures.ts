@@ -75,7 +75,6 @@ interface FrameEntry {
 class CaseBuilder {
   readonly entries: FrameEntry[] = [];
   readonly flows: ExpectedFlow[] = [];
-  malformed = 0;
 
   /** Start a flow from its first packet's sender and receiver. */
   flow(proto: number, src: Endpoint, dst: Endpoint, vlan = 0, tunnel?: ExpectedTunnel): ExpectedFlow {
@@ -105,7 +104,6 @@ class CaseBuilder {
 
   addMalformed(frame: Buffer): void {
     this.entries.push({ frame });
-    this.malformed++;
   }
 
   /** Records with timestamps; `count` limits which entries reach the expectations (for cut files). */
