@@ -86,7 +86,7 @@ if (!tsharkAvailable()) {
       'ipv4-fragments-in-order', 'ipv4-fragments-out-of-order', 'ipv6-ext-headers', 'ipv6-fragments',
       'proto-tcp', 'proto-udp', 'proto-icmp', 'proto-icmpv6', 'proto-sctp', 'gre-plain', 'gre-key', 'gre-ethernet',
       'vxlan', 'ipip', '6in4', '4in6', '6in6', 'gtpu', 'gtpu-ext', 'malformed-truncated-ip', 'malformed-bad-ihl',
-      'malformed-ip-length', 'malformed-gtpu-short', 'file-truncated', 'file-corrupt', 'pcapng-truncated', 'pcapng-corrupt',
+      'malformed-ip-length', 'gtpu-port-not-gtp', 'file-truncated', 'file-corrupt', 'pcapng-truncated', 'pcapng-corrupt',
     ];
     for (const r of required) t.ok(names.has(r), r);
   });
@@ -177,7 +177,10 @@ if (!tsharkAvailable()) {
 
   // tshark start-up is CPU-bound (about half a second); a few in parallel cut the wall time without starving CI.
   const TSHARK_PARALLEL = 4;
-  const cleanCases = cases.filter((c) => !c.expectMalformed && !c.expectError);
+  // tshark dissects every datagram on UDP 2152 as GTP and flags the short one as
+  // malformed GTP: that disagreement is what the case is about (it is UDP to us).
+  const TSHARK_SEES_MALFORMED = new Set(['gtpu-port-not-gtp']);
+  const cleanCases = cases.filter((c) => !c.expectMalformed && !c.expectError && !TSHARK_SEES_MALFORMED.has(c.name));
   const checksOf = (c: FixtureCase) => fieldChecks.filter(([name]) => name === c.name);
   const cleanScans = mapLimited(cleanCases, TSHARK_PARALLEL, (c) => scanAsync(path(c), [...ADDRESS_FIELDS, ...checksOf(c).map(([, field]) => field)]));
 

@@ -472,7 +472,17 @@ function malformedCases(): BuiltCase[] {
     const ip = validIp();
     return frameOf(ipv4({ src: '10.9.0.1', dst: '10.9.0.2', proto: IpProto.UDP, id: 5, overrideTotalLength: ip.length + 100 }, ip.subarray(20)));
   })());
-  add('malformed-gtpu-short', 'UDP to port 2152 carrying 5 bytes: shorter than the 8-byte GTP-U header', frameOf(ipv4({ src: '10.9.0.1', dst: '10.9.0.2', proto: IpProto.UDP }, udp({ sport: UdpPort.GTPU, dport: UdpPort.GTPU }, Buffer.from([0x30, 0xff, 0x00, 0x10, 0x00])))));
+  {
+    // Not every datagram on UDP 2152 is GTP-U: one too short for a GTP-U header
+    // is a valid UDP packet, so it stays an outer UDP flow (as Zeek keeps its
+    // false-GTP capture) instead of being dropped as malformed.
+    const b = new CaseBuilder();
+    const short = ipv4({ src: '10.9.0.1', dst: '10.9.0.2', proto: IpProto.UDP, id: 7 }, udp({ sport: UdpPort.GTPU, dport: UdpPort.GTPU }, Buffer.from([0x30, 0xff, 0x00, 0x10, 0x00])));
+    const flow = b.flow(IpProto.UDP, { ip: '10.9.0.1', port: UdpPort.GTPU }, { ip: '10.9.0.2', port: UdpPort.GTPU });
+    b.add(frameOf(short), flow, true, short.length);
+    good(b);
+    cases.push(pcapCase('gtpu-port-not-gtp', 'UDP to port 2152 carrying 5 bytes, too short for GTP-U: an ordinary UDP flow, not a tunnel', b));
+  }
   return cases;
 }
 
