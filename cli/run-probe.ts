@@ -7,6 +7,8 @@ import { flowToRecord } from '../export/flow-record';
 import { JsonLinesWriter } from '../export/jsonl-writer';
 import { ProgressBar } from './progress';
 import { CaptureReplay } from '../capture/replay';
+import { startRespServer, RespServer } from '../server';
+import { infoProbeLines, statsKeys, ProbeStatus } from '../cache/probe-stats';
 
 export interface ProbeConfig {
   pcap: string[];
@@ -26,6 +28,9 @@ export interface ProbeConfig {
   realtime?: boolean;
   loop?: boolean;
 }
+
+/** How often stats.* keys are refreshed in the key space (DESIGN.md's flush interval). */
+const STATS_FLUSH_MS = 100;
 
 /** Longest stretch of packet work before the event loop gets a turn (DESIGN.md: stalls < 50 ms). */
 const SLICE_MS = 20;
@@ -75,25 +80,58 @@ export async function runProbe(cfg: ProbeConfig): Promise<number | null> {
     tcpCloseLingerSec: cfg.tcpCloseLinger,
   }, exportFlow, warn);
 
+  let server: RespServer | null = null;
+  const status: ProbeStatus = { pcapEof: false, files: files.length, damagedFiles: 0 };
+  if (cfg.respPort !== 0) {
+    try {
+      server = await startRespServer({ port: cfg.respPort, bind: cfg.respBind });
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      process.stderr.write(`microcloud: cannot listen on ${cfg.respBind}:${cfg.respPort} (${code ?? (err as Error).message})\n`);
+      for (const f of files) f.close();
+      out?.close();
+      return 2;
+    }
+    server.setInfoSection('probe', () => infoProbeLines(cfg.name, pipeline, status));
+  }
+  const kb = server?.kb ?? null;
+  const publishStats = (): void => {
+    if (kb === null) return;
+    const keys = statsKeys(pipeline);
+    for (const key in keys) kb.set(key, keys[key]);
+  };
+  const statsTimer = kb !== null ? setInterval(publishStats, STATS_FLUSH_MS) : null;
+  statsTimer?.unref();
+
   let stopping = false;
+  let finished = false;
   const finish = (): void => {
+    if (finished) return;
+    finished = true;
     pipeline.finish();
     out?.close();
+    publishStats();
     if (cfg.statsOut !== undefined) writeStats(cfg.statsOut, pipeline, files);
   };
-  const onSignal = (): void => {
+  const shutdown = (): void => {
     if (stopping) return;
     stopping = true;
+    replay.stop();
     finish();
-    process.exit(0);
+    if (statsTimer !== null) clearInterval(statsTimer);
+    const done = (): never => process.exit(0);
+    if (server !== null) server.close().then(done, done);
+    else done();
   };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  process.once('SIGINT', shutdown);
+  process.once('SIGTERM', shutdown);
 
   const replay = new CaptureReplay(files, { realtime: cfg.realtime === true, loop: cfg.loop === true, batch: cfg.batch > 0 ? cfg.batch : 4096, sliceMs: SLICE_MS }, pipeline.onPacket, {
     progress: (bytes, label) => progress.update(bytes, pipeline.stats.packets, label),
     fileEnd: (file) => {
-      if (file.damage !== null) warn(`${file.damage}; the packets before it were kept`);
+      if (file.damage === null) return;
+      status.damagedFiles++;
+      warn(`${file.damage}; the packets before it were kept`);
     },
   });
   const progress = new ProgressBar(replay.totalBytes, cfg.progress && process.stderr.isTTY === true);
@@ -102,9 +140,17 @@ export async function runProbe(cfg: ProbeConfig): Promise<number | null> {
   progress.update(replay.totalBytes, pipeline.stats.packets, 'done', true);
   progress.done();
   finish();
-  process.removeListener('SIGINT', onSignal);
-  process.removeListener('SIGTERM', onSignal);
-  return 0;
+  status.pcapEof = true;
+  if (cfg.exitOnEof || server === null) {
+    if (statsTimer !== null) clearInterval(statsTimer);
+    await server?.close();
+    process.removeListener('SIGINT', shutdown);
+    process.removeListener('SIGTERM', shutdown);
+    return 0;
+  }
+  // Keep serving what was learned until SIGINT/SIGTERM.
+  process.stderr.write(`microcloud: end of capture; serving RESP on ${cfg.respBind}:${server.port}\n`);
+  return null;
 }
 
 function writeStats(path: string, pipeline: PacketPipeline, files: CaptureFile[]): void {
