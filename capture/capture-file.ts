@@ -15,6 +15,18 @@ export type PacketSink = (buf: Buffer, off: number, capLen: number, wireLen: num
 
 export class CaptureError extends Error {}
 
+/** Largest frame any link carries (GSO/TSO super-frames stay under 64 KiB; jumbo under 16 KiB). */
+const MAX_WIRE_LENGTH = 256 << 10;
+
+/**
+ * The on-wire length a record claims, unless it is impossible (smaller than
+ * what was captured, or larger than any link carries, as fuzzed files do):
+ * then the captured length, so byte counters stay truthful.
+ */
+function plausibleWireLength(capLen: number, wireLen: number): number {
+  return wireLen < capLen || wireLen > MAX_WIRE_LENGTH ? capLen : wireLen;
+}
+
 const CHUNK = 8 << 20;
 /** A record larger than this is corrupt, whatever the snap length claims. */
 const MAX_RECORD = 64 << 20;
@@ -180,7 +192,7 @@ export class CaptureFile {
       }
       const ts = sec * 1e6 + (this.nanos ? frac / 1000 : frac);
       this.start += 16 + capLen;
-      sink(this.buf, this.start - capLen, capLen, wireLen < capLen ? capLen : wireLen, ts, this.classicLinkType);
+      sink(this.buf, this.start - capLen, capLen, plausibleWireLength(capLen, wireLen), ts, this.classicLinkType);
     }
     return true;
   }
@@ -231,7 +243,7 @@ export class CaptureFile {
           if (iface === undefined) return this.stop(`packet block at byte offset ${this.consumedOffset - len} names undefined interface ${ifId}`);
           if (28 + capLen > len - 4) return this.stop(`corrupt packet block at byte offset ${this.consumedOffset - len} (captured length ${capLen})`);
           const ts = (hi * 4294967296 + lo) * iface.toMicros + iface.offsetMicros;
-          sink(bb, blk + 28, capLen, wireLen < capLen ? capLen : wireLen, ts, iface.linkType);
+          sink(bb, blk + 28, capLen, plausibleWireLength(capLen, wireLen), ts, iface.linkType);
           delivered++;
           break;
         }
@@ -256,7 +268,7 @@ export class CaptureFile {
           const wireLen = le ? bb.readUInt32LE(blk + 24) : bb.readUInt32BE(blk + 24);
           const iface = this.interfaces[ifId];
           if (iface === undefined || 28 + capLen > len - 4) return this.stop(`corrupt packet block at byte offset ${this.consumedOffset - len}`);
-          sink(bb, blk + 28, capLen, wireLen < capLen ? capLen : wireLen, (hi * 4294967296 + lo) * iface.toMicros + iface.offsetMicros, iface.linkType);
+          sink(bb, blk + 28, capLen, plausibleWireLength(capLen, wireLen), (hi * 4294967296 + lo) * iface.toMicros + iface.offsetMicros, iface.linkType);
           delivered++;
           break;
         }

@@ -230,6 +230,9 @@ export class PacketDecoder {
     const frag = u16(buf, off + 6);
     if ((frag & 0x3fff) !== 0) {
       markFragment(p, u16(buf, off + 4), proto);
+      // The rest of a first fragment's payload is in later fragments: an inner
+      // header (a tunnel's) may announce more than this frame holds.
+      this.truncated = true;
       if ((frag & 0x1fff) !== 0) {
         p.isLaterFragment = true; // no transport header: the pipeline resolves the ports
         return DecodeStatus.Ok;
@@ -275,6 +278,7 @@ export class PacketDecoder {
           next = buf[o];
           if (fragOffset !== 0 || more) {
             markFragment(p, u32(buf, o + 4), next);
+            this.truncated = true; // as for IPv4: the payload continues in later fragments
             if (fragOffset !== 0) {
               p.isLaterFragment = true;
               p.protocol = next;
