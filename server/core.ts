@@ -113,9 +113,15 @@ export class ServerCore {
     return cmd;
   }
 
-  private reject(c: Client, msg: string): void {
+  private reject(c: Client, msg: string, cmd?: Command): void {
     if (c.multi) c.multiError = true;
     this.stats.errorReplies++;
+    if (cmd && cmd.name === 'exec') {
+      // Redis's execCommandAbort: a rejected EXEC discards the transaction.
+      c.multi = null;
+      c.multiError = false;
+      msg = 'EXECABORT Transaction discarded because of: ' + (msg.startsWith('ERR ') ? msg.slice(4) : msg);
+    }
     c.w.error(msg);
   }
 
@@ -125,13 +131,13 @@ export class ServerCore {
     if (typeof cmd === 'string') return this.reject(c, cmd);
     const argc = argv.length;
     if ((cmd.arity > 0 && cmd.arity !== argc) || argc < -cmd.arity) {
-      return this.reject(c, `ERR wrong number of arguments for '${cmd.name}' command`);
+      return this.reject(c, `ERR wrong number of arguments for '${cmd.name}' command`, cmd);
     }
-    if (!c.authenticated && !cmd.noAuth) return this.reject(c, 'NOAUTH Authentication required.');
+    if (!c.authenticated && !cmd.noAuth) return this.reject(c, 'NOAUTH Authentication required.', cmd);
     const perm = this.checkPerm(c, cmd, argv);
-    if (perm) return this.reject(c, perm);
+    if (perm) return this.reject(c, perm, cmd);
     if (c.proto === 2 && c.isPubSub && !cmd.allowedInPubSub) {
-      return this.reject(c, `ERR Can't execute '${cmd.name}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context`);
+      return this.reject(c, `ERR Can't execute '${cmd.name}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context`, cmd);
     }
     if (c.multi && !cmd.multiControl) {
       c.multi.push(argv);

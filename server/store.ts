@@ -6,7 +6,7 @@
 // calls share one implementation.
 import { RespError, WRONGTYPE, ERR_NOT_INT } from './types';
 import { ZSet } from './zset';
-import { addInt64, fmtLongDouble, globMatch, parseInt64 } from './util';
+import { addInt64, fmtLongDouble, globMatch, parseInt64, ldAddText } from './util';
 
 /** A string value: a byte string, or a number for integer-encoded strings (always a safe integer). */
 export type StrVal = string | number;
@@ -411,18 +411,11 @@ export class Keyspace {
     return r;
   }
 
-  incrbyfloat(key: string, delta: number): string {
+  /** INCRBYFLOAT; `delta` may be the increment's text (exact long-double arithmetic as Redis) or a number. */
+  incrbyfloat(key: string, delta: number | string): string {
     const v = this.lookup(key);
-    let cur = 0;
-    if (v !== undefined) {
-      if (!isStr(v)) throw new RespError(WRONGTYPE);
-      const f = typeof v === 'number' ? v : parseLongDouble(v);
-      if (f === null) throw new RespError('ERR value is not a valid float');
-      cur = f;
-    }
-    const r = cur + delta;
-    if (!Number.isFinite(r)) throw new RespError('ERR increment would produce NaN or Infinity');
-    const s = fmtLongDouble(r);
+    if (v !== undefined && !isStr(v)) throw new RespError(WRONGTYPE);
+    const s = floatSum(v, delta, 'ERR value is not a valid float');
     this.data.set(key, s);
     this.dirty++;
     this.notify(N_STRING, 'incrbyfloat', key);
@@ -495,18 +488,9 @@ export class Keyspace {
     return r;
   }
 
-  hincrbyfloat(key: string, field: string, delta: number): string {
+  hincrbyfloat(key: string, field: string, delta: number | string): string {
     const h = this.hashWrite(key);
-    const v = h.get(field);
-    let cur = 0;
-    if (v !== undefined) {
-      const f = typeof v === 'number' ? v : parseLongDouble(v);
-      if (f === null) throw new RespError('ERR hash value is not a float');
-      cur = f;
-    }
-    const r = cur + delta;
-    if (!Number.isFinite(r)) throw new RespError('ERR increment would produce NaN or Infinity');
-    const s = fmtLongDouble(r);
+    const s = floatSum(h.get(field), delta, 'ERR hash value is not a float');
     h.set(field, s);
     this.dirty++;
     this.notify(N_HASH, 'hincrbyfloat', key);
@@ -640,6 +624,18 @@ export class Keyspace {
     }
     return n;
   }
+}
+
+/** current + delta as Redis's long-double INCRBYFLOAT text; throws the Redis errors. */
+function floatSum(v: StrVal | undefined, delta: number | string, notFloat: string): string {
+  const curText = v === undefined ? '0' : String(v);
+  const cur = parseLongDouble(curText);
+  if (cur === null) throw new RespError(notFloat);
+  const d = typeof delta === 'number' ? delta : parseLongDouble(delta);
+  if (d === null) throw new RespError('ERR value is not a valid float');
+  if (!Number.isFinite(cur) || !Number.isFinite(d)) throw new RespError('ERR increment would produce NaN or Infinity');
+  const dText = typeof delta === 'number' ? fmtLongDouble(delta) : delta;
+  return ldAddText(curText, dText);
 }
 
 const LD_RE = /^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$/;

@@ -52,7 +52,8 @@ const INF_RE = /^[+-]?inf(inity)?$/i;
 export function parseFloatStrict(s: string): number | null {
   if (FLOAT_RE.test(s)) {
     const v = Number(s);
-    if (!Number.isFinite(v)) return null; // ERANGE
+    if (!Number.isFinite(v)) return null; // ERANGE (overflow)
+    if (v === 0 && /[1-9]/.test(s.split(/[eE]/)[0])) return null; // ERANGE (underflow)
     return v;
   }
   if (INF_RE.test(s)) return s[0] === '-' ? -Infinity : Infinity;
@@ -190,4 +191,79 @@ export function toBytes(s: string): string {
 /** The server's internal byte string back to a JS string (decoding UTF-8). */
 export function fromBytes(s: string): string {
   return NON_ASCII.test(s) ? Buffer.from(s, 'latin1').toString('utf8') : s;
+}
+
+// ---- 80-bit long double emulation for INCRBYFLOAT / HINCRBYFLOAT ----------
+// Redis parses both operands with strtold, adds them in x87 long double (64-bit
+// mantissa) and prints "%.17Lf" with trailing zeros removed. Doubles would
+// print e.g. 1005.6 where Redis prints 1005.59999999999999998, so the sum is
+// done exactly here with BigInt: each operand rounded to a 64-bit mantissa,
+// the sum rounded again, then formatted with 17 decimals (round half even).
+
+interface LD { m: bigint; e: number } // value = m * 2^e, |m| < 2^64
+
+function bitLen(x: bigint): number {
+  return x === 0n ? 0 : x.toString(2).length;
+}
+
+/** Rounds num/den (num >= 0, den > 0) to the nearest integer, ties to even. */
+function divRound(num: bigint, den: bigint): bigint {
+  const q = num / den;
+  const r2 = (num % den) * 2n;
+  if (r2 > den || (r2 === den && (q & 1n) === 1n)) return q + 1n;
+  return q;
+}
+
+/** Normalises sign * num/den * 2^e to a 64-bit mantissa. */
+function ldFromRational(neg: boolean, num: bigint, den: bigint): LD {
+  if (num === 0n) return { m: 0n, e: 0 };
+  // choose e so that 2^63 <= num/den / 2^e < 2^64
+  let e = bitLen(num) - bitLen(den) - 64;
+  for (;;) {
+    const n = e >= 0 ? num : num << BigInt(-e);
+    const d = e >= 0 ? den << BigInt(e) : den;
+    const m = divRound(n, d);
+    if (m >= 1n << 64n) { e++; continue; }
+    if (m < 1n << 63n) { e--; continue; }
+    return { m: neg ? -m : m, e };
+  }
+}
+
+function ldParse(s: string): LD {
+  const mt = /^([+-]?)([0-9]*)\.?([0-9]*)(?:[eE]([+-]?[0-9]+))?$/.exec(s);
+  if (!mt) throw new Error('bad number');
+  const neg = mt[1] === '-';
+  const digits = (mt[2] + mt[3]).replace(/^0+/, '') || '0';
+  let exp = (mt[4] ? parseInt(mt[4], 10) : 0) - mt[3].length;
+  let num = BigInt(digits);
+  let den = 1n;
+  if (exp >= 0) num *= 10n ** BigInt(exp);
+  else den = 10n ** BigInt(-exp);
+  exp = 0;
+  return ldFromRational(neg, num, den);
+}
+
+function ldAdd(a: LD, b: LD): LD {
+  const e = Math.min(a.e, b.e);
+  const s = (a.m << BigInt(a.e - e)) + (b.m << BigInt(b.e - e));
+  const neg = s < 0n;
+  const abs = neg ? -s : s;
+  return e >= 0 ? ldFromRational(neg, abs << BigInt(e), 1n) : ldFromRational(neg, abs, 1n << BigInt(-e));
+}
+
+function ldFormat(v: LD): string {
+  const neg = v.m < 0n;
+  const m = neg ? -v.m : v.m;
+  const scale = 10n ** 17n;
+  const q = v.e >= 0 ? (m << BigInt(v.e)) * scale : divRound(m * scale, 1n << BigInt(-v.e));
+  let s = q.toString().padStart(18, '0');
+  s = s.slice(0, -17) + '.' + s.slice(-17);
+  s = s.replace(/0+$/, '').replace(/\.$/, '');
+  if (s === '0' || s === '-0') return '0';
+  return (neg ? '-' : '') + s;
+}
+
+/** Redis's INCRBYFLOAT result text for current + increment (both already validated finite decimal texts). */
+export function ldAddText(cur: string, incr: string): string {
+  return ldFormat(ldAdd(ldParse(cur), ldParse(incr)));
 }

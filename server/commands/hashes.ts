@@ -76,7 +76,7 @@ const hincrbyfloat: Handler = (c, argv, core) => {
   const d = parseLongDouble(argv[3]);
   if (d === null) throw new RespError('ERR value is not a valid float');
   if (!Number.isFinite(d)) throw new RespError('ERR value is NaN or Infinity');
-  c.w.bulk(core.store.hincrbyfloat(argv[1], argv[2], d));
+  c.w.bulk(core.store.hincrbyfloat(argv[1], argv[2], argv[3]));
 };
 
 const hscan: Handler = (c, argv, core) => {

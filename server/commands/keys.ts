@@ -31,8 +31,10 @@ const keys: Handler = (c, argv, core) => {
 
 /** Parses a SCAN cursor (an unsigned 64-bit decimal). */
 export function parseCursor(s: string): number {
-  if (!/^[0-9]{1,20}$/.test(s) || BigInt(s) > 18446744073709551615n) throw new RespError('ERR invalid cursor');
-  return Number(s);
+  // strtoul semantics: a negative number wraps; any unknown cursor restarts the iteration.
+  if (!/^-?[0-9]{1,20}$/.test(s) || BigInt(s) > 18446744073709551615n) throw new RespError('ERR invalid cursor');
+  const v = Number(s);
+  return v < 0 ? Number.MAX_SAFE_INTEGER : v;
 }
 
 /** Parses MATCH/COUNT (and TYPE when allowed) from argv[from..]. */

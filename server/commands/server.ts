@@ -38,10 +38,11 @@ function commandInfo(c: Client, cmd: SpecData): void {
   statusSet(c, cmd.categories);
   w.set(cmd.tips.length);
   for (const t of cmd.tips) w.bulk(t);
-  w.array(cmd.keySpecs.length);
+  w.set(cmd.keySpecs.length);
   for (const ks of cmd.keySpecs) keySpec(c, ks as Record<string, unknown>);
   const subs = cmd.subcommands ?? [];
-  w.array(subs.length);
+  if (subs.length === 0) w.set(0);
+  else w.array(subs.length);
   for (const s of subs) commandInfo(c, s);
 }
 
@@ -83,7 +84,7 @@ const commandInfoH: Handler = (c, argv, core) => {
   for (let i = 2; i < argv.length; i++) {
     const cmd = findCommand(core, argv[i]);
     if (cmd) commandInfo(c, cmd);
-    else c.w.nullArray();
+    else c.w.nullBulk();
   }
 };
 

@@ -95,7 +95,7 @@ const incrbyfloat: Handler = (c, argv, core) => {
   if (v !== undefined && typeof v !== 'string' && typeof v !== 'number') throw new RespError(WRONGTYPE);
   const d = parseLongDouble(argv[2]);
   if (d === null) throw new RespError('ERR value is not a valid float');
-  c.w.bulk(core.store.incrbyfloat(argv[1], d));
+  c.w.bulk(core.store.incrbyfloat(argv[1], argv[2]));
 };
 
 void eq;
