@@ -151,7 +151,7 @@ export class ServerCore {
   checkPerm(c: Client, cmd: Command, argv: string[]): string | null {
     const u = c.user;
     if (u.allKeys && u.allChannels && u.allowed.has(cmd.name)) return null;
-    if (!this.acl.canRun(u, cmd.name)) return `NOPERM this user has no permissions to run the '${cmd.name}' command`;
+    if (!cmd.noAuth && !this.acl.canRun(u, cmd.name)) return `NOPERM this user has no permissions to run the '${cmd.name}' command`;
     if (!u.allKeys && cmd.firstKey > 0) {
       const last = cmd.lastKey < 0 ? argv.length + cmd.lastKey : cmd.lastKey;
       for (let i = cmd.firstKey; i <= last && i < argv.length; i += cmd.step || 1) {

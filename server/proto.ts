@@ -64,6 +64,8 @@ export class RequestParser {
   private multibulklen = 0;
   private bulklen = -1;
   private argv: string[] = [];
+  /** Bytes of the arguments of the request being assembled (count toward the query-buffer limit). */
+  private argvBytes = 0;
   /** A pre-allocated buffer for a large bulk being received. */
   private big: Buffer | null = null;
   private bigFill = 0;
@@ -74,7 +76,7 @@ export class RequestParser {
 
   /** Bytes received and not yet consumed (what the query-buffer limit applies to). */
   get pending(): number {
-    return this.qb.length - this.pos + (this.big ? this.bigFill : 0);
+    return this.qb.length - this.pos + (this.big ? this.bigFill : 0) + this.argvBytes;
   }
 
   feed(data: Buffer): void {
@@ -109,6 +111,7 @@ export class RequestParser {
     this.multibulklen = 0;
     this.bulklen = -1;
     this.argv = [];
+    this.argvBytes = 0;
   }
 
   next(): ParseResult {
@@ -210,6 +213,7 @@ export class RequestParser {
         this.argv.push(this.qb.toString('latin1', this.pos, this.pos + this.bulklen));
         this.pos += this.bulklen + 2;
       }
+      this.argvBytes += this.bulklen;
       this.bulklen = -1;
       this.multibulklen--;
     }

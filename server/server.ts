@@ -100,6 +100,13 @@ function isLoopback(addr: string | undefined): boolean {
 
 const DENIED = "-DENIED Redis is running in protected mode because protected mode is enabled and no password is set for the default user. In this mode connections are only accepted from the loopback interface. If you want to connect from external computers to Redis you may adopt one of the following solutions: 1) Just disable protected mode sending the command 'CONFIG SET protected-mode no' from the loopback interface by connecting to Redis from the same host the server is running, however MAKE SURE Redis is not publicly accessible from internet if you do so. Use CONFIG REWRITE to make this change permanent. 2) Alternatively you can just disable the protected mode by editing the Redis configuration file, and setting the protected mode option to 'no', and then restarting the server. 3) If you started the server manually just for testing, restart it with the '--protected-mode no' option. 4) Setup a an authentication password for the default user. NOTE: You only need to do one of the above things in order for the server to start accepting connections from the outside.\r\n";
 
+/** Sends a refusal and closes; reads (and drops) input so the peer's FIN is seen. */
+function reject(sock: net.Socket, msg: string): void {
+  sock.end(msg);
+  sock.resume();
+  setTimeout(() => sock.destroy(), 5000).unref();
+}
+
 function strOf(v: StrVal | undefined): string | undefined {
   return v === undefined ? undefined : Buffer.from(String(v), 'latin1').toString('utf8');
 }
@@ -180,7 +187,7 @@ export async function startRespServer(opts: RespServerOptions = {}): Promise<Res
     sock.on('error', () => sock.destroy());
     if (core.clients.size >= cfg.maxClients) {
       core.stats.rejectedConnections++;
-      sock.end('-ERR max number of clients reached\r\n');
+      reject(sock, '-ERR max number of clients reached\r\n');
       return;
     }
     const du = core.acl.defaultUser;
@@ -188,7 +195,7 @@ export async function startRespServer(opts: RespServerOptions = {}): Promise<Res
       core.stats.protectedModeRejections++;
       core.stats.rejectedConnections++;
       core.log('warn', `protected mode: refused connection from ${sock.remoteAddress}`);
-      sock.end(DENIED);
+      reject(sock, DENIED);
       return;
     }
     const c = new Client(core.newClientId(), sock, core, unix);

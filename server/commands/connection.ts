@@ -105,7 +105,7 @@ const hello: Handler = (c, argv, core) => {
     if (!authenticate(c, core, user, pass)) throw new RespError(WRONGPASS);
   }
   if (!c.authenticated) {
-    throw new RespError('NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time');
+    throw new RespError('NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time');
   }
   if (name !== undefined) c.name = name;
   if (ver) c.proto = ver as 2 | 3;
