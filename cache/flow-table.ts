@@ -192,6 +192,8 @@ export class FlowTable {
     flow.srcPort = p.srcPort;
     flow.dstPort = p.dstPort;
     this.resetCounters(flow);
+    flow.kbDirty = false;
+    flow.kbAnnounced = false;
     flow.firstUs = nowUs;
     flow.lastUs = nowUs;
     flow.finFwd = false;
@@ -224,6 +226,7 @@ export class FlowTable {
   private resetCounters(flow: Flow): void {
     flow.packets = 0; flow.octets = 0; flow.l2Octets = 0; flow.tcpFlags = 0;
     flow.packetsR = 0; flow.octetsR = 0; flow.l2OctetsR = 0; flow.tcpFlagsR = 0;
+    flow.kbPackets = 0; flow.kbOctets = 0; flow.kbPacketsR = 0; flow.kbOctetsR = 0;
   }
 
   private ageAppend(flow: Flow, nowUs: number): void {

@@ -60,4 +60,12 @@ export class Flow {
   tunnelOuterVersion = 0;
 
   inTable = false;
+
+  /** Knowledge-base bookkeeping: counters already sent as host deltas, and flags. */
+  kbDirty = false;
+  kbAnnounced = false;
+  kbPackets = 0;
+  kbOctets = 0;
+  kbPacketsR = 0;
+  kbOctetsR = 0;
 }

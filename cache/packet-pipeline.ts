@@ -5,6 +5,16 @@ import type { PacketSink } from '../capture/capture-file';
 import { FlowTable, FlowExporter, FlowEndReason } from './flow-table';
 import { FragmentTracker } from './fragment-tracker';
 import { Flow } from './flow';
+import { KnowledgeBuilder } from './kb-builder';
+import { KbBatch } from './kb-updates';
+
+/** Where knowledge-base batches go: the store on the main thread, or a worker's postMessage. */
+export interface KnowledgeSink {
+  builder: KnowledgeBuilder;
+  /** Flush interval in µs of pipeline time (packet time for files). */
+  flushIntervalUs: number;
+  emit(batch: KbBatch): void;
+}
 
 export interface PipelineOptions {
   idleTimeoutSec: number;
@@ -54,8 +64,19 @@ export class PacketPipeline {
   private readonly warnedLinkTypes = new Set<number>();
   private nowUs = 0;
   private nextExpiryUs = 0;
+  private nextFlushUs = 0;
+  private readonly kb: KnowledgeSink | null;
 
-  constructor(opts: PipelineOptions, exporter: FlowExporter, private readonly warn: (message: string) => void = () => {}) {
+  constructor(opts: PipelineOptions, exporter: FlowExporter, private readonly warn: (message: string) => void = () => {}, kb: KnowledgeSink | null = null) {
+    this.kb = kb;
+    if (kb !== null) {
+      // A record's last deltas reach the knowledge base before the record is exported.
+      const exportFlow = exporter;
+      exporter = (flow, reason) => {
+        kb.builder.flowEnded(flow, reason);
+        exportFlow(flow, reason);
+      };
+    }
     this.decoder = new PacketDecoder(opts.decap);
     this.table = new FlowTable({
       idleTimeoutUs: opts.idleTimeoutSec * 1e6,
@@ -80,6 +101,7 @@ export class PacketPipeline {
       this.table.expire(now);
       this.nextExpiryUs = now + EXPIRY_STEP_US;
     }
+    if (now >= this.nextFlushUs) this.flushKnowledge();
     const p = this.packet;
     const status = this.decoder.decode(buf, off, capLen, wireLen, linkType, p);
     if (status !== DecodeStatus.Ok) {
@@ -99,12 +121,14 @@ export class PacketPipeline {
           // was counted whole (packets and IP bytes) with the first fragment.
           const outer = this.fragments.foundOuter;
           this.table.accountLaterFragment(flow, this.fragments.foundForward, p, now, !outer, outer ? 0 : p.ipLength);
+          if (this.kb !== null && !flow.kbDirty) this.kb.builder.markDirty(flow);
           return;
         }
         stats.orphanFragments++;
       }
     }
     const flow = this.table.update(p, now, true, p.ipLength);
+    if (this.kb !== null && !flow.kbDirty) this.kb.builder.markDirty(flow);
     if (flow.srcMacHi < 0 && p.ethOffset >= 0) this.noteMacs(flow, buf, p.ethOffset, this.table.lastForward);
     if (p.isFragment) {
       if (p.isLaterFragment) {
@@ -145,15 +169,26 @@ export class PacketPipeline {
     }
   }
 
+  /** Sends what the flows did since the last flush to the knowledge base. */
+  flushKnowledge(): void {
+    const kb = this.kb;
+    if (kb === null) return;
+    this.nextFlushUs = this.nowUs + kb.flushIntervalUs;
+    const batch = kb.builder.flush(this.nowUs);
+    if (batch !== null) kb.emit(batch);
+  }
+
   /** Advances time without a packet (live capture on a quiet link). */
   tick(nowUs: number): void {
     if (nowUs > this.nowUs) this.nowUs = nowUs;
     this.table.expire(this.nowUs);
     this.nextExpiryUs = this.nowUs + EXPIRY_STEP_US;
+    this.flushKnowledge();
   }
 
   /** Exports every remaining flow: end of capture or shutdown. */
   finish(): void {
     this.table.flushAll(FlowEndReason.ForcedEnd);
+    this.flushKnowledge();
   }
 }

@@ -1,4 +1,5 @@
 import { PacketPipeline } from './packet-pipeline';
+import type { KbApplier } from './kb-applier';
 
 /**
  * The probe's live counters as the key space and INFO show them
@@ -11,7 +12,7 @@ export interface ProbeStatus {
   damagedFiles: number;
 }
 
-export function statsKeys(pipeline: PacketPipeline): Record<string, number> {
+export function statsKeys(pipeline: PacketPipeline, kb: KbApplier | null = null): Record<string, number> {
   const s = pipeline.stats;
   const t = pipeline.table;
   return {
@@ -30,10 +31,13 @@ export function statsKeys(pipeline: PacketPipeline): Record<string, number> {
     'stats.flows.created': t.created,
     'stats.flows.exported': t.exported,
     'stats.flows.evicted': t.evicted,
+    'stats.hosts.evicted': kb?.hostsEvicted ?? 0,
+    'stats.kb.batches': kb?.batches ?? 0,
+    'stats.kb.updates': kb?.ops ?? 0,
   };
 }
 
-export function infoProbeLines(name: string, pipeline: PacketPipeline, status: ProbeStatus): string[] {
+export function infoProbeLines(name: string, pipeline: PacketPipeline, status: ProbeStatus, kb: KbApplier | null = null): string[] {
   const s = pipeline.stats;
   const t = pipeline.table;
   return [
@@ -51,6 +55,10 @@ export function infoProbeLines(name: string, pipeline: PacketPipeline, status: P
     `flows_created:${t.created}`,
     `flows_exported:${t.exported}`,
     `flows_evicted:${t.evicted}`,
+    `hosts_tracked:${kb?.hostKeys ?? 0}`,
+    `hosts_evicted:${kb?.hostsEvicted ?? 0}`,
+    `kb_batches:${kb?.batches ?? 0}`,
+    `kb_updates:${kb?.ops ?? 0}`,
     `pcap_files:${status.files}`,
     `pcap_damaged:${status.damagedFiles}`,
     `pcap_eof:${status.pcapEof ? 1 : 0}`,

@@ -9,6 +9,9 @@ import { ProgressBar } from './progress';
 import { CaptureReplay } from '../capture/replay';
 import { startRespServer, RespServer } from '../server';
 import { infoProbeLines, statsKeys, ProbeStatus } from '../cache/probe-stats';
+import { KnowledgeBuilder } from '../cache/kb-builder';
+import { KbApplier } from '../cache/kb-applier';
+import type { KnowledgeSink } from '../cache/packet-pipeline';
 
 export interface ProbeConfig {
   pcap: string[];
@@ -27,6 +30,9 @@ export interface ProbeConfig {
   batch: number;
   realtime?: boolean;
   loop?: boolean;
+  flushMs: number;
+  hostTtl: number;
+  maxHosts: number;
 }
 
 /** How often stats.* keys are refreshed in the key space (DESIGN.md's flush interval). */
@@ -72,19 +78,11 @@ export async function runProbe(cfg: ProbeConfig): Promise<number | null> {
   const exportFlow = (flow: Flow, reason: FlowEndReason): void => {
     if (out !== null) out.write(flowToRecord(flow, reason));
   };
-  const pipeline = new PacketPipeline({
-    idleTimeoutSec: cfg.idleTimeout,
-    activeTimeoutSec: cfg.activeTimeout,
-    maxFlows: cfg.maxFlows,
-    decap: cfg.decap,
-    tcpCloseLingerSec: cfg.tcpCloseLinger,
-  }, exportFlow, warn);
-
   let server: RespServer | null = null;
   const status: ProbeStatus = { pcapEof: false, files: files.length, damagedFiles: 0 };
   if (cfg.respPort !== 0) {
     try {
-      server = await startRespServer({ port: cfg.respPort, bind: cfg.respBind });
+      server = await startRespServer({ port: cfg.respPort, bind: cfg.respBind, notifyKeyspaceEvents: 'Ex' });
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       process.stderr.write(`microcloud: cannot listen on ${cfg.respBind}:${cfg.respPort} (${code ?? (err as Error).message})\n`);
@@ -92,15 +90,33 @@ export async function runProbe(cfg: ProbeConfig): Promise<number | null> {
       out?.close();
       return 2;
     }
-    server.setInfoSection('probe', () => infoProbeLines(cfg.name, pipeline, status));
   }
+  // The knowledge base: the pipeline emits batches, the applier writes them to the store.
+  let applier: KbApplier | null = null;
+  let knowledge: KnowledgeSink | null = null;
+  if (server !== null) {
+    const kbApplier = new KbApplier(server.store, server.pubsub, { hostTtlSec: cfg.hostTtl, maxHosts: cfg.maxHosts, flowTtlSec: Math.max(cfg.idleTimeout, cfg.activeTimeout) * 2 + 60 });
+    applier = kbApplier;
+    knowledge = { builder: new KnowledgeBuilder({ liveFlows: true }), flushIntervalUs: cfg.flushMs * 1000, emit: (batch) => kbApplier.apply(batch) };
+  }
+  const pipeline = new PacketPipeline({
+    idleTimeoutSec: cfg.idleTimeout,
+    activeTimeoutSec: cfg.activeTimeout,
+    maxFlows: cfg.maxFlows,
+    decap: cfg.decap,
+    tcpCloseLingerSec: cfg.tcpCloseLinger,
+  }, exportFlow, warn, knowledge);
+
+  server?.setInfoSection('probe', () => infoProbeLines(cfg.name, pipeline, status, applier));
   const kb = server?.kb ?? null;
   const publishStats = (): void => {
     if (kb === null) return;
-    const keys = statsKeys(pipeline);
+    // Wall-clock flush as well, so a quiet replay or the end of a capture shows up promptly.
+    pipeline.flushKnowledge();
+    const keys = statsKeys(pipeline, applier);
     for (const key in keys) kb.set(key, keys[key]);
   };
-  const statsTimer = kb !== null ? setInterval(publishStats, STATS_FLUSH_MS) : null;
+  const statsTimer = kb !== null ? setInterval(publishStats, Math.min(cfg.flushMs, STATS_FLUSH_MS)) : null;
   statsTimer?.unref();
 
   let stopping = false;

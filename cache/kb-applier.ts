@@ -1,0 +1,97 @@
+import type { Keyspace } from '../server/store';
+import type { PubSub } from '../server/pubsub';
+import { KbBatch, KeyClass, keyClass } from './kb-updates';
+
+export interface KbApplierOptions {
+  /** Seconds a volatile key lives after its last update (DESIGN.md --host-ttl). */
+  hostTtlSec: number;
+  /** Most ip.* (and, separately, mac.*) keys kept; the least recently updated go first. */
+  maxHosts: number;
+  /** TTL of flow.<id> hashes, a safety net should a flow's end be missed (seconds). */
+  flowTtlSec: number;
+}
+
+/** Sorted set of hosts by bytes: its members follow the ip.* keys they rank. */
+const TOP_HOSTS = 'top.hosts.bytes';
+
+/**
+ * Applies knowledge-base batches to the embedded store: the one place that
+ * writes the key space for the probe. Volatile keys get their TTL refreshed
+ * once per batch; the number of host keys is bounded (a scan or an address
+ * flood cannot grow the cache without limit) by evicting the least recently
+ * updated, counted in `hostsEvicted`.
+ */
+export class KbApplier {
+  hostsEvicted = 0;
+  batches = 0;
+  ops = 0;
+  /** Host keys in update order: Map iteration order is insertion order, re-set on update. */
+  private readonly ipKeys = new Map<string, true>();
+  private readonly macKeys = new Map<string, true>();
+  private readonly touched = new Set<string>();
+
+  constructor(private readonly store: Keyspace, private readonly pubsub: PubSub | null, private readonly opts: KbApplierOptions) {}
+
+  apply(batch: KbBatch): void {
+    const st = this.store;
+    const touched = this.touched;
+    for (const op of batch.ops) {
+      const key = op[1];
+      switch (op[0]) {
+        case 'hincrby':
+          st.hincrby(key, op[2], op[3]);
+          break;
+        case 'hset':
+          st.hset(key, op[2], op[3]);
+          break;
+        case 'hsetnx':
+          if (st.hget(key, op[2]) === undefined) st.hset(key, op[2], op[3]);
+          break;
+        case 'zincrby':
+          st.zincrby(key, op[3], op[2]);
+          break;
+        case 'set':
+          st.set(key, op[2]);
+          break;
+        case 'del':
+          st.del(key);
+          continue;
+        case 'publish':
+          this.pubsub?.publish(op[1], op[2]);
+          continue;
+      }
+      touched.add(key);
+    }
+    const ttlSec = this.opts.hostTtlSec;
+    for (const key of touched) {
+      const cls = keyClass(key);
+      if (cls === KeyClass.Volatile) {
+        st.expire(key, ttlSec);
+        if (key.startsWith('ip.')) this.track(this.ipKeys, key, true);
+        else if (key.startsWith('mac.')) this.track(this.macKeys, key, false);
+      } else if (cls === KeyClass.Local && key.startsWith('flow.')) {
+        st.expire(key, this.opts.flowTtlSec);
+      }
+    }
+    touched.clear();
+    this.batches++;
+    this.ops += batch.ops.length;
+  }
+
+  private track(keys: Map<string, true>, key: string, isIp: boolean): void {
+    keys.delete(key);
+    keys.set(key, true);
+    while (keys.size > this.opts.maxHosts) {
+      const oldest = keys.keys().next().value as string;
+      keys.delete(oldest);
+      // Keys that already expired by TTL cost nothing; only live ones count as evicted.
+      if (this.store.del(oldest)) this.hostsEvicted++;
+      if (isIp) this.store.zrem(TOP_HOSTS, [oldest.slice(3)]);
+    }
+  }
+
+  /** Tracked host keys (ip.*), for INFO. */
+  get hostKeys(): number {
+    return this.ipKeys.size;
+  }
+}

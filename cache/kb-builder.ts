@@ -1,0 +1,212 @@
+import { Flow } from './flow';
+import { FlowEndReason } from './flow-table';
+import { KbBatch, KbOp } from './kb-updates';
+import { addressText, macText } from '../export/address-text';
+import { TunnelType } from '../capture/decoded-packet';
+import { flowToRecord } from '../export/flow-record';
+
+/** What one host did since the last flush, merged over its flows. */
+interface HostDelta {
+  bytesSent: number;
+  bytesRcvd: number;
+  pktsSent: number;
+  pktsRcvd: number;
+  flows: number;
+  firstSeen: number;
+  lastSeen: number;
+  mac: string | null;
+  /** Per VLAN id: [bytes.sent, bytes.rcvd, pkts.sent, pkts.rcvd] */
+  vlans: Map<number, number[]> | null;
+}
+
+interface MacDelta {
+  bytesSent: number;
+  bytesRcvd: number;
+  pktsSent: number;
+  pktsRcvd: number;
+  ip: string;
+}
+
+interface VlanDelta {
+  bytes: number;
+  pkts: number;
+  flows: number;
+}
+
+export interface KbBuilderOptions {
+  /** Keep flow.<id> hashes of the live flows (local to this probe). */
+  liveFlows: boolean;
+}
+
+/**
+ * Turns flow activity into knowledge-base updates (DESIGN.md key space):
+ * host counters grow while flows run, not only when they end. The packet
+ * path only marks a flow dirty; every flush interval the dirty flows' counter
+ * deltas are merged per host, MAC and VLAN and emitted as one batch. Strings
+ * are made here, once per host per flush, never per packet.
+ */
+export class KnowledgeBuilder {
+  private dirty: Flow[] = [];
+  private dirtyIds: number[] = [];
+  private hosts = new Map<string, HostDelta>();
+  private macs = new Map<string, MacDelta>();
+  private vlans = new Map<number, VlanDelta>();
+  private ops: KbOp[] = [];
+
+  constructor(private readonly opts: KbBuilderOptions) {}
+
+  /** Called by the pipeline when a packet touched a flow that is not yet dirty. */
+  markDirty(flow: Flow): void {
+    flow.kbDirty = true;
+    this.dirty.push(flow);
+    this.dirtyIds.push(flow.id);
+  }
+
+  /** A record leaves the flow cache: its last deltas go out before the flow is reused. */
+  flowEnded(flow: Flow, reason: FlowEndReason): void {
+    this.account(flow);
+    flow.kbDirty = false;
+    if (this.opts.liveFlows && reason !== FlowEndReason.ActiveTimeout) this.ops.push(['del', `flow.${flow.id}`]);
+  }
+
+  /** The batch of everything since the last flush, or null when nothing happened. */
+  flush(timeUs: number): KbBatch | null {
+    for (let i = 0; i < this.dirty.length; i++) {
+      const flow = this.dirty[i];
+      // A flow recycled since it was marked has a new id: its deltas went out when it ended.
+      if (flow.id !== this.dirtyIds[i] || !flow.kbDirty) continue;
+      flow.kbDirty = false;
+      this.account(flow);
+      if (this.opts.liveFlows && flow.inTable) this.liveFlow(flow);
+    }
+    this.dirty = [];
+    this.dirtyIds = [];
+    this.emitHosts();
+    if (this.ops.length === 0) return null;
+    const batch: KbBatch = { timeUs, ops: this.ops };
+    this.ops = [];
+    return batch;
+  }
+
+  private host(addr: string): HostDelta {
+    let h = this.hosts.get(addr);
+    if (h === undefined) {
+      h = { bytesSent: 0, bytesRcvd: 0, pktsSent: 0, pktsRcvd: 0, flows: 0, firstSeen: Infinity, lastSeen: 0, mac: null, vlans: null };
+      this.hosts.set(addr, h);
+    }
+    return h;
+  }
+
+  private account(flow: Flow): void {
+    const dp = flow.packets - flow.kbPackets;
+    const dpR = flow.packetsR - flow.kbPacketsR;
+    const dOct = flow.octets - flow.kbOctets;
+    const dOctR = flow.octetsR - flow.kbOctetsR;
+    const announce = !flow.kbAnnounced;
+    if (dp === 0 && dpR === 0 && dOct === 0 && dOctR === 0 && !announce) return;
+    flow.kbPackets = flow.packets;
+    flow.kbPacketsR = flow.packetsR;
+    flow.kbOctets = flow.octets;
+    flow.kbOctetsR = flow.octetsR;
+    flow.kbAnnounced = true;
+
+    const srcText = addressText(flow.ipVersion, [flow.src0, flow.src1, flow.src2, flow.src3], 0);
+    const dstText = addressText(flow.ipVersion, [flow.dst0, flow.dst1, flow.dst2, flow.dst3], 0);
+    const first = Math.floor(flow.firstUs / 1e6);
+    const last = Math.floor(flow.lastUs / 1e6);
+    const src = this.host(srcText);
+    const dst = this.host(dstText);
+    src.bytesSent += dOct; src.pktsSent += dp; src.bytesRcvd += dOctR; src.pktsRcvd += dpR;
+    dst.bytesSent += dOctR; dst.pktsSent += dpR; dst.bytesRcvd += dOct; dst.pktsRcvd += dp;
+    if (announce) {
+      src.flows++;
+      if (dst !== src) dst.flows++;
+    }
+    for (const h of [src, dst]) {
+      if (first < h.firstSeen) h.firstSeen = first;
+      if (last > h.lastSeen) h.lastSeen = last;
+    }
+    if (flow.vlanId !== 0) {
+      for (const [h, sent, rcvd, ps, pr] of [[src, dOct, dOctR, dp, dpR], [dst, dOctR, dOct, dpR, dp]] as const) {
+        if (h.vlans === null) h.vlans = new Map();
+        let v = h.vlans.get(flow.vlanId);
+        if (v === undefined) h.vlans.set(flow.vlanId, (v = [0, 0, 0, 0]));
+        v[0] += sent; v[1] += rcvd; v[2] += ps; v[3] += pr;
+      }
+      let vd = this.vlans.get(flow.vlanId);
+      if (vd === undefined) this.vlans.set(flow.vlanId, (vd = { bytes: 0, pkts: 0, flows: 0 }));
+      vd.bytes += dOct + dOctR;
+      vd.pkts += dp + dpR;
+      if (announce) vd.flows++;
+    }
+    // MACs of a tunnelled flow belong to the tunnel's routers, not to the inner hosts.
+    if (flow.srcMacHi >= 0 && flow.tunnel === TunnelType.None) {
+      const srcMac = macText(flow.srcMacHi, flow.srcMacLo);
+      const dstMac = macText(flow.dstMacHi, flow.dstMacLo);
+      src.mac = srcMac;
+      dst.mac = dstMac;
+      this.macActivity(srcMac, srcText, dOct, dOctR, dp, dpR);
+      this.macActivity(dstMac, dstText, dOctR, dOct, dpR, dp);
+    }
+  }
+
+  private macActivity(mac: string, ip: string, sent: number, rcvd: number, ps: number, pr: number): void {
+    let m = this.macs.get(mac);
+    if (m === undefined) this.macs.set(mac, (m = { bytesSent: 0, bytesRcvd: 0, pktsSent: 0, pktsRcvd: 0, ip }));
+    m.bytesSent += sent; m.bytesRcvd += rcvd; m.pktsSent += ps; m.pktsRcvd += pr;
+    m.ip = ip;
+  }
+
+  private liveFlow(flow: Flow): void {
+    const key = `flow.${flow.id}`;
+    const record = flowToRecord(flow, 0 as FlowEndReason);
+    delete (record as Record<string, unknown>).flowEndReason;
+    for (const field in record) {
+      const value = record[field];
+      if (value === undefined) continue;
+      this.ops.push(['hset', key, field, typeof value === 'object' ? JSON.stringify(value) : (value as string | number)]);
+    }
+  }
+
+  private emitHosts(): void {
+    const ops = this.ops;
+    for (const [addr, h] of this.hosts) {
+      const key = `ip.${addr}`;
+      if (h.bytesSent !== 0) ops.push(['hincrby', key, 'bytes.sent', h.bytesSent]);
+      if (h.bytesRcvd !== 0) ops.push(['hincrby', key, 'bytes.rcvd', h.bytesRcvd]);
+      if (h.pktsSent !== 0) ops.push(['hincrby', key, 'pkts.sent', h.pktsSent]);
+      if (h.pktsRcvd !== 0) ops.push(['hincrby', key, 'pkts.rcvd', h.pktsRcvd]);
+      if (h.flows !== 0) ops.push(['hincrby', key, 'flows', h.flows]);
+      if (h.firstSeen !== Infinity) ops.push(['hsetnx', key, 'first.seen', h.firstSeen]);
+      ops.push(['hset', key, 'last.seen', h.lastSeen]);
+      if (h.mac !== null) ops.push(['hset', key, 'mac', h.mac]);
+      if (h.vlans !== null) {
+        for (const [id, v] of h.vlans) {
+          if (v[0] !== 0) ops.push(['hincrby', key, `vlan.${id}.bytes.sent`, v[0]]);
+          if (v[1] !== 0) ops.push(['hincrby', key, `vlan.${id}.bytes.rcvd`, v[1]]);
+          if (v[2] !== 0) ops.push(['hincrby', key, `vlan.${id}.pkts.sent`, v[2]]);
+          if (v[3] !== 0) ops.push(['hincrby', key, `vlan.${id}.pkts.rcvd`, v[3]]);
+        }
+      }
+      const total = h.bytesSent + h.bytesRcvd;
+      if (total !== 0) ops.push(['zincrby', 'top.hosts.bytes', total, addr]);
+    }
+    for (const [mac, m] of this.macs) {
+      const key = `mac.${mac}`;
+      if (m.bytesSent !== 0) ops.push(['hincrby', key, 'bytes.sent', m.bytesSent]);
+      if (m.bytesRcvd !== 0) ops.push(['hincrby', key, 'bytes.rcvd', m.bytesRcvd]);
+      if (m.pktsSent !== 0) ops.push(['hincrby', key, 'pkts.sent', m.pktsSent]);
+      if (m.pktsRcvd !== 0) ops.push(['hincrby', key, 'pkts.rcvd', m.pktsRcvd]);
+      ops.push(['hset', key, 'ip', m.ip]);
+    }
+    for (const [id, v] of this.vlans) {
+      const key = `vlan.${id}`;
+      if (v.bytes !== 0) ops.push(['hincrby', key, 'bytes', v.bytes]);
+      if (v.pkts !== 0) ops.push(['hincrby', key, 'pkts', v.pkts]);
+      if (v.flows !== 0) ops.push(['hincrby', key, 'flows', v.flows]);
+    }
+    this.hosts.clear();
+    this.macs.clear();
+    this.vlans.clear();
+  }
+}
