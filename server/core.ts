@@ -50,6 +50,8 @@ export class ServerCore {
     protectedModeRejections: 0,
     errorReplies: 0,
   };
+  /** Event-loop delay histogram (perf_hooks), reported by INFO server. */
+  loopDelay: { max: number; percentile(p: number): number; reset(): void } | null = null;
   port = 0;
   bind: string[] = [];
   socketPath: string | undefined;

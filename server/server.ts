@@ -8,6 +8,7 @@ import { Client } from './client';
 import type { Keyspace, StrVal } from './store';
 import type { PubSub } from './pubsub';
 import { toBytes } from './util';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 
 export interface RespServerOptions {
   /**
@@ -180,6 +181,9 @@ export async function startRespServer(opts: RespServerOptions = {}): Promise<Res
     for (const w of core.acl.warnings) core.log('warn', `acl: ${w}`);
   }
   if (opts.info) core.infoHooks.set('probe', opts.info);
+  const hist = monitorEventLoopDelay({ resolution: 10 });
+  hist.enable();
+  core.loopDelay = hist;
 
   const servers: net.Server[] = [];
   const onConn = (sock: net.Socket, unix: boolean): void => {
@@ -280,6 +284,7 @@ export async function startRespServer(opts: RespServerOptions = {}): Promise<Res
       if (closed) return;
       closed = true;
       clearTimeout(timer);
+      hist.disable();
       const done = servers.map((s) => new Promise<void>((r) => s.close(() => r())));
       for (const c of [...core.clients.values()]) c.destroy();
       await Promise.all(done);

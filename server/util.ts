@@ -66,7 +66,7 @@ export function fmtDouble(d: number): string {
   if (d === -Infinity) return '-inf';
   if (Number.isNaN(d)) return 'nan';
   if (d === 0) return Object.is(d, -0) ? '-0' : '0';
-  if (Number.isInteger(d) && Math.abs(d) < 1e17) return String(d);
+  if (Number.isSafeInteger(d)) return String(d);
   const e = d.toExponential(16);
   const ei = e.indexOf('e');
   const exp = parseInt(e.slice(ei + 1), 10);

@@ -152,6 +152,8 @@ const KEYS = [
 
 const SCAN = [
   ...Array.from({ length: 60 }, (_, i) => `SET key:${i} ${i}`), 'HSET hh a 1', 'SADD ss x', 'ZADD zz 1 y',
+  '#sort KEYS key:[1-3]?', '#sort KEYS *:5*', '#sort KEYS [k]ey:\\5', '#sort KEYS key:[^1]*', '#sort KEYS key:[', '#sort KEYS key:[1-', '#sort KEYS *1*2*',
+  '#sort KEYS key:\\[', '#sort KEYS ?e?:??', '#sort KEYS key:[3-1]', '#sort KEYS *[', '#sort KEYS key:5\\',
   '#scan SCAN {}', '#scan SCAN {} COUNT 7', '#scan SCAN {} MATCH key:1*', '#scan SCAN {} TYPE hash', '#scan SCAN {} TYPE string COUNT 100', '#scan SCAN {} TYPE nosuch',
   'SCAN x', 'SCAN 0 COUNT 0', 'SCAN 0 COUNT x', 'SCAN 0 MATCH', 'SCAN 0 FOO bar', 'SCAN 0 TYPE',
   ...Array.from({ length: 40 }, (_, i) => `HSET big f${i} v${i}`), '#scan HSCAN big {}', '#scan HSCAN big {} MATCH f1*', '#scan HSCAN big {} COUNT 3', 'HSCAN nokey 0', 'HSCAN big x', 'HSCAN big 0 TYPE string',

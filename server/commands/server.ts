@@ -160,6 +160,7 @@ const configResetstat: Handler = (c, _argv, core) => {
   core.store.stats.hits = 0;
   core.store.stats.misses = 0;
   core.store.stats.expiredKeys = 0;
+  core.loopDelay?.reset();
   c.w.ok();
 };
 
@@ -184,6 +185,9 @@ function section(core: ServerCore, name: string): [string, string[]] | null {
         `os:${process.platform} ${process.arch}`, `process_id:${process.pid}`, `tcp_port:${core.port}`,
         `uptime_in_seconds:${up}`, `uptime_in_days:${Math.floor(up / 86400)}`, `hz:${core.cfg.hz}`,
         `executable:${process.execPath}`, `node_version:${process.versions.node}`,
+        // event-loop delay since start or CONFIG RESETSTAT (ms): what a client may have waited on the server's thread
+        `eventloop_delay_max_ms:${core.loopDelay ? (core.loopDelay.max / 1e6).toFixed(1) : 0}`,
+        `eventloop_delay_p99_ms:${core.loopDelay ? (core.loopDelay.percentile(99) / 1e6).toFixed(1) : 0}`,
       ]];
     }
     case 'clients': {
