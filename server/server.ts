@@ -12,9 +12,9 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 
 export interface RespServerOptions {
   /**
-   * TCP port. 0 (the CLI's "no TCP listener") or undefined with a socketPath
-   * means no TCP listener; 'ephemeral' listens on a port the OS picks (tests),
-   * reported by `.port`. Default 6380.
+   * TCP port, default 6380. 0 means no TCP listener (the CLI's contract; use
+   * socketPath then); 'ephemeral' listens on a port the OS picks (tests),
+   * reported by `.port`.
    */
   port?: number | 'ephemeral';
   /** Address(es) to bind, default '127.0.0.1'. */
@@ -218,7 +218,7 @@ export async function startRespServer(opts: RespServerOptions = {}): Promise<Res
     });
 
   try {
-    let port = opts.port === undefined ? (opts.socketPath ? 0 : 6380) : opts.port === 'ephemeral' ? 0 : opts.port;
+    let port = opts.port === undefined ? 6380 : opts.port === 'ephemeral' ? 0 : opts.port;
     const tcp = opts.port === 'ephemeral' || port !== 0;
     if (tcp) {
       const binds = opts.bind === undefined ? ['127.0.0.1'] : Array.isArray(opts.bind) ? opts.bind : opts.bind.split(/\s+/).filter((x) => x);
