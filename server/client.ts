@@ -135,8 +135,15 @@ export class Client implements Subscriber {
       }
     }
     if (this.closed) return;
+    if (this.closeAfterReply) {
+      // QUIT / protocol error: send everything still pending, then close.
+      const out = this.w.take();
+      this.core.stats.netOutput += out.length;
+      this.sock.end(out, 'latin1');
+      setTimeout(() => this.destroy(), 10000).unref();
+      return;
+    }
     this.flush();
-    if (this.closeAfterReply) this.sock.end();
   }
 
   /** Writes pending output unless the socket is backed up (then 'drain' writes it). */
