@@ -304,10 +304,15 @@ export class FlowTable {
     if (this.free.length < FREE_LIST_MAX) this.free.push(flow);
   }
 
-  /** Exports what timed out at `nowUs` (packet time for files, the clock live). */
-  expire(nowUs: number): void {
+  /**
+   * Exports what timed out at `nowUs` (packet time for files, the clock live),
+   * at most `budget` records per call so a time jump that expires a whole
+   * cache cannot stall the event loop. Returns true when more are due.
+   */
+  expire(nowUs: number, budget = Infinity): boolean {
     const idle = this.opts.idleTimeoutUs;
     while (this.lruTail !== null && this.lruTail.lastUs + idle <= nowUs) {
+      if (budget-- <= 0) return true;
       this.remove(this.lruTail, FlowEndReason.IdleTimeout);
     }
     // Closing flows in the order they started closing (constant linger keeps it sorted).
@@ -315,6 +320,7 @@ export class FlowTable {
       const flow = this.closing[this.closingStart];
       if (flow.id === this.closingIds[this.closingStart] && flow.inTable) {
         if (flow.closeAtUs > nowUs) break;
+        if (budget-- <= 0) return true;
         this.remove(flow, FlowEndReason.EndOfFlow);
       }
       this.closingStart++;
@@ -327,6 +333,7 @@ export class FlowTable {
     const active = this.opts.activeTimeoutUs;
     if (active > 0) {
       while (this.ageHead !== null && this.ageHead.ageRefUs + active <= nowUs) {
+        if (budget-- <= 0) return true;
         const flow = this.ageHead;
         // Long-lived flow: export what it did so far and keep the key and direction.
         this.ageUnlink(flow);
@@ -339,6 +346,17 @@ export class FlowTable {
         this.ageAppend(flow, nowUs);
       }
     }
+    return false;
+  }
+
+  /** Exports up to `max` flows, least recently active first; true while flows remain. */
+  flushSome(max: number, reason: FlowEndReason = FlowEndReason.ForcedEnd): boolean {
+    for (let i = 0; i < max && this.lruTail !== null; i++) this.remove(this.lruTail, reason);
+    if (this.lruTail !== null) return true;
+    this.closing = [];
+    this.closingIds = [];
+    this.closingStart = 0;
+    return false;
   }
 
   /** Exports every flow (end of capture or shutdown). */

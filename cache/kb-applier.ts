@@ -11,6 +11,11 @@ export interface KbApplierOptions {
   flowTtlSec: number;
 }
 
+/** Most time spent applying updates per event-loop turn. */
+const APPLY_SLICE_MS = 4;
+/** Ops applied between two clock checks. */
+const APPLY_CHUNK_OPS = 512;
+
 /** Sorted set of hosts by bytes: its members follow the ip.* keys they rank. */
 const TOP_HOSTS = 'top.hosts.bytes';
 
@@ -32,10 +37,61 @@ export class KbApplier {
 
   constructor(private readonly store: Keyspace, private readonly pubsub: PubSub | null, private readonly opts: KbApplierOptions) {}
 
+  /** Batches waiting to be applied, in order; the op index reached in the first. */
+  private queue: KbBatch[] = [];
+  private queueOffset = 0;
+  private draining = false;
+  /** Ops queued and not yet applied. */
+  pending = 0;
+
+  /**
+   * Queues a batch; the store is updated in slices of at most `sliceMs` per
+   * event-loop turn, so a large batch never holds up the RESP clients.
+   */
+  enqueue(batch: KbBatch, sliceMs = APPLY_SLICE_MS): void {
+    this.queue.push(batch);
+    this.pending += batch.ops.length;
+    if (this.draining) return;
+    this.draining = true;
+    const turn = (): void => {
+      const deadline = Date.now() + sliceMs;
+      while (this.queue.length > 0 && Date.now() < deadline) this.applySome(APPLY_CHUNK_OPS);
+      if (this.queue.length > 0) setImmediate(turn);
+      else this.draining = false;
+    };
+    setImmediate(turn);
+  }
+
+  /** Applies everything queued now (shutdown, end of capture with --exit-on-eof). */
+  drain(): void {
+    while (this.queue.length > 0) this.applySome(Infinity);
+  }
+
+  private applySome(maxOps: number): void {
+    const batch = this.queue[0];
+    const end = Math.min(batch.ops.length, this.queueOffset + maxOps);
+    this.applyOps(batch, this.queueOffset, end);
+    this.pending -= end - this.queueOffset;
+    if (end === batch.ops.length) {
+      this.queue.shift();
+      this.queueOffset = 0;
+      this.batches++;
+    } else {
+      this.queueOffset = end;
+    }
+  }
+
+  /** Applies a whole batch at once. */
   apply(batch: KbBatch): void {
+    this.applyOps(batch, 0, batch.ops.length);
+    this.batches++;
+  }
+
+  private applyOps(batch: KbBatch, from: number, to: number): void {
     const st = this.store;
     const touched = this.touched;
-    for (const op of batch.ops) {
+    for (let i = from; i < to; i++) {
+      const op = batch.ops[i];
       const key = op[1];
       switch (op[0]) {
         case 'hincrby':
@@ -74,8 +130,7 @@ export class KbApplier {
       }
     }
     touched.clear();
-    this.batches++;
-    this.ops += batch.ops.length;
+    this.ops += to - from;
   }
 
   private track(keys: Map<string, true>, key: string, isIp: boolean): void {

@@ -55,15 +55,20 @@ export class KnowledgeBuilder {
 
   constructor(private readonly opts: KbBuilderOptions) {}
 
+  /** Flows marked or ended since the last flush: the size of the next batch, roughly. */
+  pendingFlows = 0;
+
   /** Called by the pipeline when a packet touched a flow that is not yet dirty. */
   markDirty(flow: Flow): void {
     flow.kbDirty = true;
     this.dirty.push(flow);
     this.dirtyIds.push(flow.id);
+    this.pendingFlows++;
   }
 
   /** A record leaves the flow cache: its last deltas go out before the flow is reused. */
   flowEnded(flow: Flow, reason: FlowEndReason): void {
+    this.pendingFlows++;
     this.account(flow);
     flow.kbDirty = false;
     if (this.opts.liveFlows && reason !== FlowEndReason.ActiveTimeout) this.ops.push(['del', `flow.${flow.id}`]);
@@ -81,6 +86,7 @@ export class KnowledgeBuilder {
     }
     this.dirty = [];
     this.dirtyIds = [];
+    this.pendingFlows = 0;
     this.emitHosts();
     if (this.ops.length === 0) return null;
     const batch: KbBatch = { timeUs, ops: this.ops };

@@ -13,6 +13,12 @@ export interface KnowledgeSink {
   builder: KnowledgeBuilder;
   /** Flush interval in µs of pipeline time (packet time for files). */
   flushIntervalUs: number;
+  /**
+   * Least wall-clock time between two flushes. A file read faster than real
+   * time covers many packet-time intervals per millisecond; merging them keeps
+   * the update stream (and the store's work) proportional to wall time.
+   */
+  minFlushWallMs: number;
   emit(batch: KbBatch): void;
 }
 
@@ -49,6 +55,10 @@ export class PipelineStats {
 
 /** Expiry is checked at most this often (packet time for files). */
 const EXPIRY_STEP_US = 1e6;
+/** A flush happens early once this many flows wait: batches (and the time to build them) stay small. */
+const FLUSH_PENDING_FLOWS = 2048;
+/** Records exported per expiry call, so a jump in time spreads its exports over packets. */
+const EXPIRY_BUDGET = 256;
 
 /**
  * Packets in, flow records out: decoding, fragment attribution and the flow
@@ -65,6 +75,7 @@ export class PacketPipeline {
   private nowUs = 0;
   private nextExpiryUs = 0;
   private nextFlushUs = 0;
+  private lastFlushWallMs = 0;
   private readonly kb: KnowledgeSink | null;
 
   constructor(opts: PipelineOptions, exporter: FlowExporter, private readonly warn: (message: string) => void = () => {}, kb: KnowledgeSink | null = null) {
@@ -98,10 +109,10 @@ export class PacketPipeline {
     if (tsMicros > this.nowUs) this.nowUs = tsMicros;
     const now = this.nowUs;
     if (now >= this.nextExpiryUs) {
-      this.table.expire(now);
-      this.nextExpiryUs = now + EXPIRY_STEP_US;
+      // More due than one step's budget: carry on at the next packet.
+      this.nextExpiryUs = this.table.expire(now, EXPIRY_BUDGET) ? now : now + EXPIRY_STEP_US;
     }
-    if (now >= this.nextFlushUs) this.flushKnowledge();
+    if (now >= this.nextFlushUs || (this.kb !== null && this.kb.builder.pendingFlows >= FLUSH_PENDING_FLOWS)) this.flushKnowledge(false);
     const p = this.packet;
     const status = this.decoder.decode(buf, off, capLen, wireLen, linkType, p);
     if (status !== DecodeStatus.Ok) {
@@ -170,10 +181,13 @@ export class PacketPipeline {
   }
 
   /** Sends what the flows did since the last flush to the knowledge base. */
-  flushKnowledge(): void {
+  flushKnowledge(force = true): void {
     const kb = this.kb;
     if (kb === null) return;
     this.nextFlushUs = this.nowUs + kb.flushIntervalUs;
+    const wall = Date.now();
+    if (!force && wall - this.lastFlushWallMs < kb.minFlushWallMs && kb.builder.pendingFlows < FLUSH_PENDING_FLOWS) return;
+    this.lastFlushWallMs = wall;
     const batch = kb.builder.flush(this.nowUs);
     if (batch !== null) kb.emit(batch);
   }
@@ -184,6 +198,16 @@ export class PacketPipeline {
     this.table.expire(this.nowUs);
     this.nextExpiryUs = this.nowUs + EXPIRY_STEP_US;
     this.flushKnowledge();
+  }
+
+  /**
+   * Exports up to `max` remaining flows and flushes their updates; true while
+   * flows remain. Lets the end of a large capture proceed in slices.
+   */
+  finishSome(max: number): boolean {
+    const more = this.table.flushSome(max, FlowEndReason.ForcedEnd);
+    this.flushKnowledge();
+    return more;
   }
 
   /** Exports every remaining flow: end of capture or shutdown. */

@@ -59,6 +59,7 @@ export function infoProbeLines(name: string, pipeline: PacketPipeline, status: P
     `hosts_evicted:${kb?.hostsEvicted ?? 0}`,
     `kb_batches:${kb?.batches ?? 0}`,
     `kb_updates:${kb?.ops ?? 0}`,
+    `kb_pending:${kb?.pending ?? 0}`,
     `pcap_files:${status.files}`,
     `pcap_damaged:${status.damagedFiles}`,
     `pcap_eof:${status.pcapEof ? 1 : 0}`,

@@ -13,6 +13,8 @@ export interface ReplayOptions {
 
 export interface ReplayHooks {
   progress(bytesRead: number, label: string): void;
+  /** True while the consumer is behind: reading pauses for a turn. */
+  busy?(): boolean;
   /** A file ended; `damage` says why it ended early, if it did. */
   fileEnd(file: CaptureFile): void;
 }
@@ -107,6 +109,10 @@ export class CaptureReplay {
       const slice = (): void => {
         this.timer = null;
         if (this.stopped) return resolve();
+        if (this.hooks.busy?.()) {
+          setImmediate(slice);
+          return;
+        }
         if (this.holding) {
           const wait = this.dueInMs(this.heldTs);
           if (wait > 0) {

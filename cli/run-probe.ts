@@ -38,8 +38,17 @@ export interface ProbeConfig {
 /** How often stats.* keys are refreshed in the key space (DESIGN.md's flush interval). */
 const STATS_FLUSH_MS = 100;
 
+/** Fast replays flush the knowledge base at most this often (wall clock). */
+const MIN_FLUSH_WALL_MS = 20;
+
+/** Updates queued for the store beyond which reading pauses. */
+const MAX_PENDING_UPDATES = 50_000;
+
+/** Flows exported per event-loop turn at the end of a capture. */
+const FINISH_SLICE_FLOWS = 2000;
+
 /** Longest stretch of packet work before the event loop gets a turn (DESIGN.md: stalls < 50 ms). */
-const SLICE_MS = 20;
+const SLICE_MS = 10;
 
 function warn(message: string): void {
   process.stderr.write(`microcloud: warning: ${message}\n`);
@@ -97,7 +106,7 @@ export async function runProbe(cfg: ProbeConfig): Promise<number | null> {
   if (server !== null) {
     const kbApplier = new KbApplier(server.store, server.pubsub, { hostTtlSec: cfg.hostTtl, maxHosts: cfg.maxHosts, flowTtlSec: Math.max(cfg.idleTimeout, cfg.activeTimeout) * 2 + 60 });
     applier = kbApplier;
-    knowledge = { builder: new KnowledgeBuilder({ liveFlows: true }), flushIntervalUs: cfg.flushMs * 1000, emit: (batch) => kbApplier.apply(batch) };
+    knowledge = { builder: new KnowledgeBuilder({ liveFlows: true }), flushIntervalUs: cfg.flushMs * 1000, minFlushWallMs: Math.min(cfg.flushMs, MIN_FLUSH_WALL_MS), emit: (batch) => kbApplier.enqueue(batch) };
   }
   const pipeline = new PacketPipeline({
     idleTimeoutSec: cfg.idleTimeout,
@@ -134,6 +143,7 @@ export async function runProbe(cfg: ProbeConfig): Promise<number | null> {
     stopping = true;
     replay.stop();
     finish();
+    applier?.drain();
     if (statsTimer !== null) clearInterval(statsTimer);
     const done = (): never => process.exit(0);
     if (server !== null) server.close().then(done, done);
@@ -144,6 +154,8 @@ export async function runProbe(cfg: ProbeConfig): Promise<number | null> {
 
   const replay = new CaptureReplay(files, { realtime: cfg.realtime === true, loop: cfg.loop === true, batch: cfg.batch > 0 ? cfg.batch : 4096, sliceMs: SLICE_MS }, pipeline.onPacket, {
     progress: (bytes, label) => progress.update(bytes, pipeline.stats.packets, label),
+    // Backpressure: reading waits while the store has many updates to apply.
+    busy: () => applier !== null && applier.pending > MAX_PENDING_UPDATES,
     fileEnd: (file) => {
       if (file.damage === null) return;
       status.damagedFiles++;
@@ -155,7 +167,13 @@ export async function runProbe(cfg: ProbeConfig): Promise<number | null> {
   if (stopping) return null;
   progress.update(replay.totalBytes, pipeline.stats.packets, 'done', true);
   progress.done();
+  // Expire the remaining flows in slices: a large cache must not stall the server.
+  while (!stopping && pipeline.finishSome(FINISH_SLICE_FLOWS)) await new Promise((r) => setImmediate(r));
+  if (stopping) return null;
   finish();
+  // pcap_eof:1 means everything read is in the store.
+  while (applier !== null && applier.pending > 0) await new Promise((r) => setImmediate(r));
+  publishStats();
   status.pcapEof = true;
   if (cfg.exitOnEof || server === null) {
     if (statsTimer !== null) clearInterval(statsTimer);
