@@ -52,8 +52,7 @@ function headerInt(buf: Buffer, start: number, end: number): number {
 function strchr(buf: Buffer, from: number, byte: number): number {
   const i = buf.indexOf(byte, from);
   if (i < 0) return -1;
-  const z = buf.indexOf(0, from);
-  if (z >= 0 && z < i) return -1;
+  for (let k = from; k < i; k++) if (buf[k] === 0) return -1; // header lines are short: scan only up to the match
   return i;
 }
 
