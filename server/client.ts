@@ -62,7 +62,15 @@ export class Client implements Subscriber {
   start(): void {
     const s = this.sock;
     s.setNoDelay(true);
-    s.on('data', (d: Buffer) => this.onData(d));
+    s.on('data', (d: Buffer) => {
+      try {
+        this.onData(d);
+      } catch (e) {
+        // A bug must cost one connection, never the probe.
+        this.core.log('error', `client ${this.addr}: ${(e as Error).stack ?? e}`);
+        this.destroy();
+      }
+    });
     s.on('drain', () => this.onDrain());
     s.on('error', () => this.destroy());
     s.on('close', () => this.destroy());
@@ -94,6 +102,15 @@ export class Client implements Subscriber {
 
   /** Runs parsed commands until input is exhausted, the slice is used up, or the output backs up. */
   processInput(): void {
+    try {
+      this.runInput();
+    } catch (e) {
+      this.core.log('error', `client ${this.addr}: ${(e as Error).stack ?? e}`);
+      this.destroy();
+    }
+  }
+
+  private runInput(): void {
     if (this.closed || this.blockedOnOutput || this.sliceScheduled) return;
     const cfg = this.core.cfg;
     const t0 = performance.now();
