@@ -63,8 +63,11 @@ export class Client implements Subscriber {
     const s = this.sock;
     s.setNoDelay(true);
     s.on('data', (d: Buffer) => {
+      const t0 = performance.now();
       try {
         this.onData(d);
+        const dt = performance.now() - t0;
+        if (dt > this.core.stats.longestRunMs) this.core.stats.longestRunMs = dt;
       } catch (e) {
         // A bug must cost one connection, never the probe.
         this.core.log('error', `client ${this.addr}: ${(e as Error).stack ?? e}`);
@@ -102,8 +105,11 @@ export class Client implements Subscriber {
 
   /** Runs parsed commands until input is exhausted, the slice is used up, or the output backs up. */
   processInput(): void {
+    const t0 = performance.now();
     try {
       this.runInput();
+      const dt = performance.now() - t0;
+      if (dt > this.core.stats.longestRunMs) this.core.stats.longestRunMs = dt;
     } catch (e) {
       this.core.log('error', `client ${this.addr}: ${(e as Error).stack ?? e}`);
       this.destroy();

@@ -49,6 +49,8 @@ export class ServerCore {
     queryBufferDisconnections: 0,
     protectedModeRejections: 0,
     errorReplies: 0,
+    /** Longest single stretch spent running one client's commands (ms, wall clock). */
+    longestRunMs: 0,
   };
   /** Event-loop delay histogram (perf_hooks), reported by INFO server. */
   loopDelay: { max: number; percentile(p: number): number; reset(): void } | null = null;

@@ -131,8 +131,10 @@ t.test('100,000 pipelined commands in one write, while another client is served'
   tt.equal(last, 400, 'last HINCRBY result');
   const v = await other.command(['HGET', 'ip.10.0.0.0', 'pkts.sent']);
   tt.equal(v.value, '400');
-  const lag = /eventloop_delay_max_ms:([0-9.]+)/.exec((await other.command(['INFO', 'server'])).value as string);
-  tt.comment(`server event-loop delay max since the previous case: ${lag?.[1]} ms (reported, not asserted)`);
+  const info = (await other.command(['INFO', 'everything'])).value as string;
+  const lag = /eventloop_delay_max_ms:([0-9.]+)/.exec(info);
+  const run = /longest_command_run_ms:([0-9.]+)/.exec(info);
+  tt.comment(`longest uninterrupted command run ${run?.[1]} ms; event-loop delay max ${lag?.[1]} ms (includes CPU starvation on a loaded machine; reported, not asserted)`);
   c.close();
   other.close();
   await stillServes(tt, '100,000 pipelined commands');

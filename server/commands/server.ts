@@ -219,6 +219,7 @@ function section(core: ServerCore, name: string): [string, string[]] | null {
         `client_query_buffer_limit_disconnections:${s.queryBufferDisconnections}`,
         `protected_mode_rejections:${s.protectedModeRejections}`,
         `total_error_replies:${s.errorReplies}`,
+        `longest_command_run_ms:${s.longestRunMs.toFixed(1)}`,
       ]];
     }
     case 'replication':

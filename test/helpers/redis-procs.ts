@@ -139,6 +139,7 @@ export function encodeCommand(args: string[]): string {
 /** A raw connection: writes bytes, reads whole replies (latin1 byte strings). */
 export class RawConn {
   private buf = '';
+  private pos = 0;
   private waiters: (() => void)[] = [];
   closed = false;
 
@@ -188,10 +189,14 @@ export class RawConn {
   async read(timeoutMs = 5000): Promise<Reply> {
     const end = Date.now() + timeoutMs;
     for (;;) {
-      if (this.buf.length) {
-        const r = parseReply(this.buf, 0);
+      if (this.buf.length > this.pos) {
+        const r = parseReply(this.buf, this.pos);
         if (r) {
-          this.buf = this.buf.slice(r[1]);
+          this.pos = r[1];
+          if (this.pos > 1 << 20 || this.pos === this.buf.length) {
+            this.buf = this.buf.slice(this.pos);
+            this.pos = 0;
+          }
           return r[0];
         }
       }
@@ -220,8 +225,9 @@ export class RawConn {
         });
       });
     }
-    const s = this.buf;
+    const s = this.buf.slice(this.pos);
     this.buf = '';
+    this.pos = 0;
     return s;
   }
 
