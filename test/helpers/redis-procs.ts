@@ -15,6 +15,20 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/** Children still running: killed when the test process exits, even on a timeout (SIGTERM from tap). */
+const children = new Set<ChildProcess>();
+function track(proc: ChildProcess): void {
+  children.add(proc);
+  proc.once('exit', () => children.delete(proc));
+}
+process.once('exit', () => {
+  for (const c of children) c.kill('SIGKILL');
+});
+process.once('SIGTERM', () => {
+  for (const c of children) c.kill('SIGKILL');
+  process.exit(143);
+});
+
 export interface Proc {
   port: number;
   proc: ChildProcess;
@@ -57,6 +71,7 @@ export async function spawnRedis(extra: string[] = []): Promise<Proc> {
     '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--databases', '1',
     '--proto-max-bulk-len', '16mb', '--client-query-buffer-limit', '64mb', '--logfile', '', '--loglevel', 'warning', ...extra,
   ], { stdio: ['ignore', 'ignore', 'inherit'] });
+  track(proc);
   await waitPing(port);
   return { port, proc, stop: stopper(proc) };
 }
@@ -67,6 +82,7 @@ export const SERVER_JS = path.resolve(__dirname, '../../server/standalone.js');
 export async function spawnOurs(extra: string[] = []): Promise<Proc & { pid: number }> {
   const port = await freePort();
   const proc = spawn(process.execPath, [SERVER_JS, '--resp-port', String(port), ...extra], { stdio: ['ignore', 'pipe', 'inherit'] });
+  track(proc);
   await new Promise<void>((resolve, reject) => {
     let buf = '';
     const onData = (d: Buffer): void => {
