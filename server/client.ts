@@ -29,6 +29,9 @@ export class Client implements Subscriber {
   lastCmd = 'NULL';
   readonly addr: string;
   readonly laddr: string;
+  /** Output handed over but not yet written: reply text and shared pub/sub message buffers, in order. */
+  private queue: (string | Buffer)[] = [];
+  private queued = 0;
   private blockedOnOutput = false;
   private sliceScheduled = false;
   private flushScheduled = false;
@@ -134,7 +137,7 @@ export class Client implements Subscriber {
       this.core.execute(this, r);
       n++;
       if ((n & 31) === 0) {
-        if (this.w.out.length + this.sock.writableLength > cfg.normalBacklog) {
+        if (this.outputBacklog > cfg.normalBacklog) {
           this.flush();
           if (this.sock.writableNeedDrain) {
             // Stop reading this client until it reads its replies.
@@ -160,35 +163,63 @@ export class Client implements Subscriber {
     if (this.closed) return;
     if (this.closeAfterReply) {
       // QUIT / protocol error: send everything still pending, then close.
-      const out = this.w.take();
-      this.core.stats.netOutput += out.length;
-      this.sock.end(out, 'latin1');
+      this.enqueueReplies();
+      this.writeQueue();
+      this.sock.end();
       setTimeout(() => this.destroy(), 10000).unref();
       return;
     }
     this.flush();
   }
 
+  /** Moves the reply text built so far behind what is already queued. */
+  private enqueueReplies(): void {
+    if (this.w.out.length === 0) return;
+    const o = this.w.take();
+    this.queue.push(o);
+    this.queued += o.length;
+  }
+
+  /** Hands the queue to the socket in one corked batch (one writev). */
+  private writeQueue(): void {
+    const q = this.queue;
+    if (q.length === 0) return;
+    this.core.stats.netOutput += this.queued;
+    this.queue = [];
+    this.queued = 0;
+    if (q.length === 1) {
+      this.sock.write(q[0], 'latin1');
+      return;
+    }
+    this.sock.cork();
+    for (const chunk of q) this.sock.write(chunk, 'latin1');
+    this.sock.uncork();
+  }
+
   /** Writes pending output unless the socket is backed up (then 'drain' writes it). */
   flush(): void {
-    if (this.closed || this.w.out.length === 0) return;
-    if (this.sock.writableNeedDrain) return;
-    const out = this.w.take();
-    this.core.stats.netOutput += out.length;
-    this.sock.write(out, 'latin1');
+    if (this.closed) return;
+    this.enqueueReplies();
+    if (this.queue.length === 0 || this.sock.writableNeedDrain) return;
+    this.writeQueue();
   }
 
   /** Output bytes not yet accepted by the kernel. */
   get outputBacklog(): number {
-    return this.w.out.length + this.sock.writableLength;
+    return this.w.out.length + this.queued + this.sock.writableLength;
   }
 
-  /** A pub/sub push from another client: append, enforce the pubsub output-buffer limit, flush soon. */
-  pushRaw(s: string): void {
+  /**
+   * A pub/sub push (an encoded message shared by all its receivers): queue it,
+   * enforce the pubsub output-buffer limit, flush soon.
+   */
+  pushRaw(msg: Buffer): void {
     if (this.closed) return;
-    this.w.out += s;
+    this.enqueueReplies();
+    this.queue.push(msg);
+    this.queued += msg.length;
     const cfg = this.core.cfg;
-    const obl = this.w.out.length + this.sock.writableLength;
+    const obl = this.queued + this.sock.writableLength;
     if (cfg.pubsubHard > 0 && obl > cfg.pubsubHard) {
       this.core.log('warn', `client ${this.addr} closed for overcoming of output buffer limits (pubsub, ${obl} bytes)`);
       this.core.stats.outputBufferDisconnections++;
@@ -221,6 +252,8 @@ export class Client implements Subscriber {
     if (this.closed) return;
     this.closed = true;
     this.w.take();
+    this.queue = [];
+    this.queued = 0;
     this.parser.reset();
     this.sock.destroy();
     this.core.removeClient(this);
@@ -233,7 +266,7 @@ export class Client implements Subscriber {
     return `id=${this.id} addr=${this.addr} laddr=${this.laddr} fd=${(this.sock as unknown as { _handle?: { fd?: number } })._handle?.fd ?? -1}` +
       ` name=${this.name} age=${Math.floor((now - this.createdAt) / 1000)} idle=${Math.floor((now - this.lastInteraction) / 1000)}` +
       ` flags=${flags} db=0 sub=${this.subs.size} psub=${this.psubs.size} ssub=0 multi=${this.multi ? this.multi.length : -1}` +
-      ` qbuf=${this.parser.pending} qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=${this.w.out.length} oll=0 omem=${this.outputBacklog}` +
+      ` qbuf=${this.parser.pending} qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=${this.w.out.length} oll=${this.queue.length} omem=${this.outputBacklog}` +
       ` tot-mem=${this.parser.pending + this.outputBacklog} events=r cmd=${this.lastCmd} user=${this.user.name} redir=-1 resp=${this.proto}` +
       ` lib-name=${this.libName} lib-ver=${this.libVer}`;
   }

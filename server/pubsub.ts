@@ -7,8 +7,8 @@ export interface Subscriber {
   proto: 2 | 3;
   readonly subs: Set<string>;
   readonly psubs: Set<string>;
-  /** Appends an already encoded push to the output (may disconnect the subscriber when over its limit). */
-  pushRaw(s: string): void;
+  /** Queues an encoded push, shared by all receivers (may disconnect the subscriber when over its limit). */
+  pushRaw(msg: Buffer): void;
 }
 
 function b(s: string): string {
@@ -70,12 +70,13 @@ export class PubSub {
     this.messagesPublished++;
     const s = this.channels.get(channel);
     if (s && s.size) {
+      // Encoded once per protocol version into one flat buffer that every receiver's queue shares.
       const tail = b(channel) + b(message);
-      let m2: string | undefined;
-      let m3: string | undefined;
+      let m2: Buffer | undefined;
+      let m3: Buffer | undefined;
       for (const c of s) {
-        if (c.proto === 3) c.pushRaw(m3 ??= '>3\r\n$7\r\nmessage\r\n' + tail);
-        else c.pushRaw(m2 ??= '*3\r\n$7\r\nmessage\r\n' + tail);
+        if (c.proto === 3) c.pushRaw(m3 ??= Buffer.from('>3\r\n$7\r\nmessage\r\n' + tail, 'latin1'));
+        else c.pushRaw(m2 ??= Buffer.from('*3\r\n$7\r\nmessage\r\n' + tail, 'latin1'));
         n++;
       }
     }
@@ -83,8 +84,11 @@ export class PubSub {
       for (const [pat, subs] of this.patterns) {
         if (!globMatch(pat, channel)) continue;
         const tail = b(pat) + b(channel) + b(message);
+        let m2: Buffer | undefined;
+        let m3: Buffer | undefined;
         for (const c of subs) {
-          c.pushRaw((c.proto === 3 ? '>4' : '*4') + '\r\n$8\r\npmessage\r\n' + tail);
+          if (c.proto === 3) c.pushRaw(m3 ??= Buffer.from('>4\r\n$8\r\npmessage\r\n' + tail, 'latin1'));
+          else c.pushRaw(m2 ??= Buffer.from('*4\r\n$8\r\npmessage\r\n' + tail, 'latin1'));
           n++;
         }
       }
