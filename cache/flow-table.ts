@@ -194,6 +194,7 @@ export class FlowTable {
     this.resetCounters(flow);
     flow.kbDirty = false;
     flow.kbAnnounced = false;
+    flow.kbLive = false;
     flow.firstUs = nowUs;
     flow.lastUs = nowUs;
     flow.finFwd = false;

@@ -64,6 +64,8 @@ export class Flow {
   /** Knowledge-base bookkeeping: counters already sent as host deltas, and flags. */
   kbDirty = false;
   kbAnnounced = false;
+  /** flow.<id> has been written whole; later flushes only update its counters. */
+  kbLive = false;
   kbPackets = 0;
   kbOctets = 0;
   kbPacketsR = 0;

@@ -163,14 +163,31 @@ export class KnowledgeBuilder {
     m.ip = ip;
   }
 
+  /** The live view of a flow: the whole record once, then only what changes. */
   private liveFlow(flow: Flow): void {
     const key = `flow.${flow.id}`;
-    const record = flowToRecord(flow, 0 as FlowEndReason);
-    delete (record as Record<string, unknown>).flowEndReason;
-    for (const field in record) {
-      const value = record[field];
-      if (value === undefined) continue;
-      this.ops.push(['hset', key, field, typeof value === 'object' ? JSON.stringify(value) : (value as string | number)]);
+    const ops = this.ops;
+    if (!flow.kbLive) {
+      flow.kbLive = true;
+      const record = flowToRecord(flow, 0 as FlowEndReason);
+      delete (record as Record<string, unknown>).flowEndReason;
+      for (const field in record) {
+        const value = record[field];
+        if (value === undefined) continue;
+        ops.push(['hset', key, field, typeof value === 'object' ? JSON.stringify(value) : (value as string | number)]);
+      }
+      return;
+    }
+    ops.push(['hset', key, 'packetDeltaCount', flow.packets]);
+    ops.push(['hset', key, 'octetDeltaCount', flow.octets]);
+    ops.push(['hset', key, 'layer2OctetDeltaCount', flow.l2Octets]);
+    ops.push(['hset', key, 'reversePacketDeltaCount', flow.packetsR]);
+    ops.push(['hset', key, 'reverseOctetDeltaCount', flow.octetsR]);
+    ops.push(['hset', key, 'reverseLayer2OctetDeltaCount', flow.l2OctetsR]);
+    ops.push(['hset', key, 'flowEndMilliseconds', Math.floor(flow.lastUs / 1000)]);
+    if (flow.protocol === 6) {
+      ops.push(['hset', key, 'tcpControlBits', flow.tcpFlags]);
+      ops.push(['hset', key, 'reverseTcpControlBits', flow.tcpFlagsR]);
     }
   }
 

@@ -56,7 +56,7 @@ export class PipelineStats {
 /** Expiry is checked at most this often (packet time for files). */
 const EXPIRY_STEP_US = 1e6;
 /** A flush happens early once this many flows wait: batches (and the time to build them) stay small. */
-const FLUSH_PENDING_FLOWS = 2048;
+const FLUSH_PENDING_FLOWS = 256;
 /** Records exported per expiry call, so a jump in time spreads its exports over packets. */
 const EXPIRY_BUDGET = 256;
 

@@ -27,7 +27,7 @@ export function addProbeCommand(program: Command): void {
     .option('--stats-out <file>', 'write the final probe counters as JSON to this file on exit')
     .option('--name <probe>', 'name of this probe in events and records', defaultProbeName())
     .option('--no-progress', 'no progress bar, even on a terminal')
-    .option('--batch <packets>', 'packets processed between event-loop turns', nonNegativeInt, 512)
+    .option('--batch <packets>', 'packets processed between event-loop turns', nonNegativeInt, 256)
     .action(async (opts: ProbeConfig) => {
       const code = await runProbe(opts);
       if (code !== null) process.exitCode = code;

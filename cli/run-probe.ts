@@ -1,4 +1,5 @@
 import * as fs from 'node:fs';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { CaptureError, CaptureFile } from '../capture/capture-file';
 import { PacketPipeline } from '../cache/packet-pipeline';
 import { Flow } from '../cache/flow';
@@ -116,7 +117,14 @@ export async function runProbe(cfg: ProbeConfig): Promise<number | null> {
     tcpCloseLingerSec: cfg.tcpCloseLinger,
   }, exportFlow, warn, knowledge);
 
-  server?.setInfoSection('probe', () => infoProbeLines(cfg.name, pipeline, status, applier));
+  // How long the event loop was held up: what RESP clients wait at worst.
+  const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+  loopDelay.enable();
+  server?.setInfoSection('probe', () => [
+    ...infoProbeLines(cfg.name, pipeline, status, applier),
+    `eventloop_delay_p99_ms:${(loopDelay.percentile(99) / 1e6).toFixed(1)}`,
+    `eventloop_delay_max_ms:${(loopDelay.max / 1e6).toFixed(1)}`,
+  ]);
   const kb = server?.kb ?? null;
   const publishStats = (): void => {
     if (kb === null) return;

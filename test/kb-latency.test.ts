@@ -48,6 +48,7 @@ t.test('the server answers within 50 ms while a large capture is read, and count
     const max = latencies[latencies.length - 1];
     const p99 = latencies[Math.floor(latencies.length * 0.99)];
     t.comment(`${latencies.length} round trips during the replay: p50 ${latencies[latencies.length >> 1].toFixed(1)} ms, p99 ${p99.toFixed(1)} ms, max ${max.toFixed(1)} ms`);
+    t.comment(`the probe's own view: ${redisCli(port, 'INFO', 'probe').split(/\r?\n/).filter((l) => l.startsWith('eventloop_')).join(', ')}`);
     t.ok(latencies.length >= 10, 'queried many times during the replay');
     t.ok(max < 50, `every answer within 50 ms (max ${max.toFixed(1)} ms)`);
     const growing = packets.filter((n, i) => i > 0 && n > packets[i - 1]).length;
