@@ -6,7 +6,7 @@
 //   #scan   a full SCAN/HSCAN/SSCAN iteration ({} is the cursor): compared as sorted sets
 //   #n=K    the command yields K replies (SUBSCRIBE a b c)
 //   @x      runs on connection x (default a)
-//   !sleep MS, !read x (one pushed reply on connection x)
+//   !sleep MS, !read x (one pushed reply on connection x), !drain x (all pushes within 300 ms)
 import t from 'tap';
 import { spawnRedis, spawnOurs, RawConn, Reply, Proc } from './helpers/redis-procs';
 import { splitArgs } from '../server/proto';
@@ -53,6 +53,20 @@ async function runScript(port: number, steps: string[]): Promise<Outcome[]> {
       }
       if (s.startsWith('!sleep ')) {
         await new Promise((r) => setTimeout(r, Number(s.slice(7))));
+        continue;
+      }
+      if (s.startsWith('!drain ')) {
+        // everything pushed to that connection within 300 ms, as one text
+        const c = await conn(s.slice(7));
+        let all = '';
+        for (;;) {
+          try {
+            all += (await c.read(300)).raw;
+          } catch {
+            break;
+          }
+        }
+        out.push({ step, text: all });
         continue;
       }
       if (s.startsWith('!read ')) {
@@ -118,6 +132,8 @@ async function diff(name: string, steps: string[], resp3 = false): Promise<void>
         tt.equal(JSON.stringify(b[i]?.text), JSON.stringify(a[i].text), `step ${JSON.stringify(a[i].step)}`);
       }
     }
+    const drains = a.filter((x) => x.step.startsWith('!drain'));
+    if (drains.length) tt.ok(drains.every((x) => x.text.length > 0), 'every !drain step saw notifications (not trivially equal)');
     tt.equal(bad, 0, `${a.length} replies identical`);
   });
 }
@@ -253,6 +269,18 @@ const PUBSUB = [
   '#n=2 @m PSUBSCRIBE __key*__:* zz', 'CONFIG SET notify-keyspace-events KEA', 'SET nk v', '!read m', '!read m', 'HSET nh f 1', '!read m', '!read m', 'DEL nk', '!read m', '!read m', 'CONFIG SET notify-keyspace-events ""',
 ];
 
+const NOTIFY = [
+  '#n=1 @n PSUBSCRIBE __key*__:*', 'CONFIG SET notify-keyspace-events KEA',
+  'SET k v EX 100', 'SET k v2 KEEPTTL', 'SET k v3 NX', 'EXPIRE k 50', 'PERSIST k', 'PERSIST k', 'RENAME k k2', 'GETDEL k2', 'GETDEL k2',
+  'INCR n', 'INCRBY n 5', 'DECR n', 'INCRBYFLOAT n 1.5', 'DEL n nokey', '!drain n',
+  'HSET h a 1 b 2', 'HSETNX h a 1', 'HSETNX h c 1', 'HMSET h d 1', 'HINCRBY h a 1', 'HINCRBYFLOAT h a 1.5', 'HDEL h nof', 'HDEL h a b c d', 'EXISTS h', '!drain n',
+  'SADD s a b', 'SADD s a', 'SREM s nom', 'SREM s a b', '!drain n',
+  'ZADD z 1 a 2 b', 'ZADD z 1 a', 'ZADD z CH 5 a', 'ZADD z INCR 1 a', 'ZINCRBY z 2 b', 'ZADD z XX 1 nom', 'ZREM z a nom', 'ZREM z b', '!drain n',
+  'SET e 1', 'EXPIRE e -1', 'SET e 1', 'PEXPIRE e 10', '!sleep 200', 'GET e', 'SET r 1', 'SET r2 2', 'RENAME r r2', 'UNLINK r2', '!drain n',
+  'CONFIG SET notify-keyspace-events Kh', 'HSET h2 f v', 'SET ignored 1', 'DEL h2', '!drain n',
+  'CONFIG SET notify-keyspace-events Eg', 'HSET h3 f v', 'DEL h3', 'EXPIRE nokey 1', '!drain n', 'CONFIG SET notify-keyspace-events ""',
+];
+
 const MULTI = [
   'MULTI', 'SET a 1', 'INCR a', 'GET a', 'HSET a f v', 'EXEC', 'EXEC', 'DISCARD', 'MULTI', 'MULTI', 'SET b 2', 'DISCARD', 'GET b',
   'MULTI', 'SET c 1', 'NOSUCH', 'GET c', 'EXEC', 'GET c', 'MULTI', 'GET', 'EXEC', 'MULTI', 'PING', 'ECHO x', 'EXEC', 'MULTI', 'EXEC',
@@ -265,7 +293,7 @@ const INLINE_ARGS = [
 
 const all: [string, string[]][] = [
   ['strings', STRINGS], ['keys and ttl', KEYS], ['scan', SCAN], ['hashes', HASHES], ['sets', SETS], ['sorted sets', ZSETS],
-  ['wrong types', WRONGTYPE], ['arity and unknown commands', ARITY], ['connection', CONNECTION], ['server', SERVER], ['pubsub', PUBSUB],
+  ['wrong types', WRONGTYPE], ['arity and unknown commands', ARITY], ['connection', CONNECTION], ['server', SERVER], ['pubsub', PUBSUB], ['keyspace notifications', NOTIFY],
   ['multi/exec', MULTI], ['quoted arguments', INLINE_ARGS],
 ];
 
