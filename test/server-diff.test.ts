@@ -311,24 +311,30 @@ const RAW: string[] = [
 ];
 
 t.test('differential: raw protocol input and errors', async (tt) => {
-  for (const input of RAW) {
-    const run = async (port: number): Promise<string> => {
-      const c = await RawConn.connect(port);
-      c.write(input);
-      const s = await c.readAll(1000);
-      c.close();
-      return s;
-    };
-    const [a, b] = await Promise.all([run(redis.port), run(ours.port)]);
+  // All cases at once: each waits until its connection closes or 2 s pass.
+  const run = async (port: number, input: string): Promise<string> => {
+    const c = await RawConn.connect(port);
+    c.write(input);
+    const s = await c.readAll(2000);
+    c.close();
+    return s;
+  };
+  const results = await Promise.all(RAW.map((input) => Promise.all([run(redis.port, input), run(ours.port, input)])));
+  RAW.forEach((input, i) => {
+    const [a, b] = results[i];
     tt.equal(JSON.stringify(b), JSON.stringify(a), `input ${JSON.stringify(input.slice(0, 60))}`);
-  }
+  });
   // Both still serve.
   const c = await RawConn.connect(ours.port);
   tt.equal((await c.command(['PING'])).raw, '+PONG\r\n');
   c.close();
 });
 
-/** Seeded random garbage: inline-ish lines with quotes, escapes and control bytes. */
+/**
+ * Seeded random garbage: inline lines with quotes, escapes and control bytes,
+ * each followed by a marker command; a case ends when the marker's reply
+ * arrives, the connection closes, or (both servers waiting for more input) 3 s.
+ */
 t.test('differential: random garbage lines', async (tt) => {
   let seed = 12345;
   const rnd = (n: number): number => {
@@ -336,22 +342,30 @@ t.test('differential: random garbage lines', async (tt) => {
     return seed % n;
   };
   const alphabet = 'abcXYZ019 "\'\\\t*$:+-x\r';
-  let same = 0;
+  const cases: string[] = [];
   for (let i = 0; i < 150; i++) {
     let s = '';
     const len = 1 + rnd(30);
     for (let j = 0; j < len; j++) s += alphabet[rnd(alphabet.length)];
-    s += '\r\n';
-    const run = async (port: number): Promise<string> => {
-      const c = await RawConn.connect(port);
-      c.write(s + 'PING\r\n');
-      const out = await c.readAll(300);
-      c.close();
-      return out;
-    };
-    const [a, b] = await Promise.all([run(redis.port), run(ours.port)]);
-    if (a === b) same++;
-    else tt.equal(JSON.stringify(b), JSON.stringify(a), `garbage ${JSON.stringify(s)}`);
+    cases.push(s + '\r\n');
   }
-  tt.equal(same, 150, 'all garbage cases answered identically');
+  const marker = 'ECHO end-of-case-marker\r\n';
+  const done = (r: string): boolean => r.endsWith('$18\r\nend-of-case-marker\r\n');
+  const run = async (port: number, s: string): Promise<string> => {
+    const c = await RawConn.connect(port);
+    c.write(s + marker);
+    const out = await c.readAll(3000, done);
+    c.close();
+    return out;
+  };
+  let same = 0;
+  for (let k = 0; k < cases.length; k += 50) {
+    const batch = cases.slice(k, k + 50);
+    const res = await Promise.all(batch.map((s) => Promise.all([run(redis.port, s), run(ours.port, s)])));
+    res.forEach(([a, b], i) => {
+      if (a === b) same++;
+      else tt.equal(JSON.stringify(b), JSON.stringify(a), `garbage ${JSON.stringify(batch[i])}`);
+    });
+  }
+  tt.equal(same, cases.length, 'all garbage cases answered identically');
 });

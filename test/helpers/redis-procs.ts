@@ -229,10 +229,10 @@ export class RawConn {
     }
   }
 
-  /** Everything received until the server closes the connection (or timeout). */
-  async readAll(timeoutMs = 5000): Promise<string> {
+  /** Everything received until the server closes the connection (or timeout, or `done` says the output is complete). */
+  async readAll(timeoutMs = 5000, done?: (received: string) => boolean): Promise<string> {
     const end = Date.now() + timeoutMs;
-    while (!this.closed && Date.now() < end) {
+    while (!this.closed && Date.now() < end && !(done && done(this.buf.slice(this.pos)))) {
       await new Promise<void>((resolve) => {
         const t = setTimeout(resolve, Math.max(1, end - Date.now()));
         this.waiters.push(() => {
