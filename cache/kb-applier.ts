@@ -28,6 +28,8 @@ const TOP_HOSTS = 'top.hosts.bytes';
  */
 export class KbApplier {
   hostsEvicted = 0;
+  /** Updates refused by the store (a key of another type). */
+  rejected = 0;
   batches = 0;
   ops = 0;
   /** Host keys in update order: Map iteration order is insertion order, re-set on update. */
@@ -93,6 +95,7 @@ export class KbApplier {
     for (let i = from; i < to; i++) {
       const op = batch.ops[i];
       const key = op[1];
+      try {
       switch (op[0]) {
         case 'hincrby':
           st.hincrby(key, op[2], op[3]);
@@ -115,6 +118,11 @@ export class KbApplier {
         case 'publish':
           this.pubsub?.publish(op[1], op[2]);
           continue;
+      }
+      } catch {
+        // A user overwrote the key with another type (WRONGTYPE): skip, never crash.
+        this.rejected++;
+        continue;
       }
       touched.add(key);
     }
