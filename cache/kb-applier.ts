@@ -9,6 +9,8 @@ export interface KbApplierOptions {
   maxHosts: number;
   /** TTL of flow.<id> hashes, a safety net should a flow's end be missed (seconds). */
   flowTtlSec: number;
+  /** Told how many ops were just applied: flow control for a pipeline worker. */
+  onApplied?: (ops: number) => void;
 }
 
 /** Most time spent applying updates per event-loop turn. */
@@ -139,6 +141,7 @@ export class KbApplier {
     }
     touched.clear();
     this.ops += to - from;
+    this.opts.onApplied?.(to - from);
   }
 
   private track(keys: Map<string, true>, key: string, isIp: boolean): void {

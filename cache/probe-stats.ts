@@ -1,60 +1,60 @@
-import { PacketPipeline } from './packet-pipeline';
+import { Counter } from './pipeline-counters';
 import type { KbApplier } from './kb-applier';
 
 /**
  * The probe's live counters as the key space and INFO show them
  * (DESIGN.md: stats.<name> strings, the INFO probe section). Built from the
- * pipeline's numeric counters only when published, never per packet.
+ * pipeline's counter array (pipeline-counters.ts) only when published, never
+ * per packet.
  */
 export interface ProbeStatus {
   pcapEof: boolean;
   files: number;
   damagedFiles: number;
+  /** Where the packet pipeline runs: "main" or "worker". */
+  pipelineThread: 'main' | 'worker';
 }
 
-export function statsKeys(pipeline: PacketPipeline, kb: KbApplier | null = null): Record<string, number> {
-  const s = pipeline.stats;
-  const t = pipeline.table;
+export function statsKeys(c: Float64Array, kb: KbApplier | null = null): Record<string, number> {
   return {
-    'stats.packets': s.packets,
-    'stats.bytes': s.bytes,
-    'stats.packets.ip': s.ipPackets,
-    'stats.packets.nonip': s.nonIp,
-    'stats.malformed': s.malformed,
-    'stats.unsupported.link': s.unsupportedLink,
-    'stats.fragments': s.fragments,
-    'stats.fragments.orphan': s.orphanFragments,
-    'stats.tunnelled': s.tunnelled,
+    'stats.packets': c[Counter.Packets],
+    'stats.bytes': c[Counter.Bytes],
+    'stats.packets.ip': c[Counter.IpPackets],
+    'stats.packets.nonip': c[Counter.NonIp],
+    'stats.malformed': c[Counter.Malformed],
+    'stats.unsupported.link': c[Counter.UnsupportedLink],
+    'stats.fragments': c[Counter.Fragments],
+    'stats.fragments.orphan': c[Counter.OrphanFragments],
+    'stats.tunnelled': c[Counter.Tunnelled],
     // Capture files drop nothing; live capture reports libpcap's drops here.
     'stats.drops': 0,
-    'stats.flows.active': t.size,
-    'stats.flows.created': t.created,
-    'stats.flows.exported': t.exported,
-    'stats.flows.evicted': t.evicted,
+    'stats.flows.active': c[Counter.FlowsActive],
+    'stats.flows.created': c[Counter.FlowsCreated],
+    'stats.flows.exported': c[Counter.FlowsExported],
+    'stats.flows.evicted': c[Counter.FlowsEvicted],
     'stats.hosts.evicted': kb?.hostsEvicted ?? 0,
     'stats.kb.batches': kb?.batches ?? 0,
     'stats.kb.updates': kb?.ops ?? 0,
   };
 }
 
-export function infoProbeLines(name: string, pipeline: PacketPipeline, status: ProbeStatus, kb: KbApplier | null = null): string[] {
-  const s = pipeline.stats;
-  const t = pipeline.table;
+export function infoProbeLines(name: string, c: Float64Array, status: ProbeStatus, kb: KbApplier | null = null): string[] {
   return [
     `probe_name:${name}`,
-    `packets:${s.packets}`,
-    `bytes:${s.bytes}`,
-    `ip_packets:${s.ipPackets}`,
-    `malformed:${s.malformed}`,
-    `non_ip:${s.nonIp}`,
-    `unsupported_link:${s.unsupportedLink}`,
-    `fragments:${s.fragments}`,
-    `tunnelled:${s.tunnelled}`,
+    `pipeline_thread:${status.pipelineThread}`,
+    `packets:${c[Counter.Packets]}`,
+    `bytes:${c[Counter.Bytes]}`,
+    `ip_packets:${c[Counter.IpPackets]}`,
+    `malformed:${c[Counter.Malformed]}`,
+    `non_ip:${c[Counter.NonIp]}`,
+    `unsupported_link:${c[Counter.UnsupportedLink]}`,
+    `fragments:${c[Counter.Fragments]}`,
+    `tunnelled:${c[Counter.Tunnelled]}`,
     `drops:0`,
-    `flows_active:${t.size}`,
-    `flows_created:${t.created}`,
-    `flows_exported:${t.exported}`,
-    `flows_evicted:${t.evicted}`,
+    `flows_active:${c[Counter.FlowsActive]}`,
+    `flows_created:${c[Counter.FlowsCreated]}`,
+    `flows_exported:${c[Counter.FlowsExported]}`,
+    `flows_evicted:${c[Counter.FlowsEvicted]}`,
     `hosts_tracked:${kb?.hostKeys ?? 0}`,
     `hosts_evicted:${kb?.hostsEvicted ?? 0}`,
     `kb_batches:${kb?.batches ?? 0}`,

@@ -44,3 +44,10 @@ export function decapList(value: string): number {
   }
   return mask;
 }
+
+/** Pipeline worker threads: 0 (main thread) or 1 for now; partitioning across more comes with live capture. */
+export function workerCount(value: string): number {
+  const n = nonNegativeInt(value);
+  if (n > 1) throw new InvalidArgumentError('expected 0 or 1 (several pipeline workers are not available yet)');
+  return n;
+}

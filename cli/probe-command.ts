@@ -1,5 +1,5 @@
 import { Command, Option } from 'commander';
-import { collect, decapList, nonNegativeInt, port, positiveInt, seconds } from './options';
+import { collect, decapList, nonNegativeInt, port, positiveInt, seconds, workerCount } from './options';
 import { runProbe, ProbeConfig } from './run-probe';
 import { DEFAULT_PIPELINE_OPTIONS } from '../cache/packet-pipeline';
 
@@ -28,6 +28,7 @@ export function addProbeCommand(program: Command): void {
     .option('--name <probe>', 'name of this probe in events and records', defaultProbeName())
     .option('--no-progress', 'no progress bar, even on a terminal')
     .option('--batch <packets>', 'packets processed between event-loop turns', nonNegativeInt, 256)
+    .option('--workers <n>', 'pipeline threads: 0 runs the packet pipeline on the main thread, 1 in a worker_thread', workerCount, 0)
     .action(async (opts: ProbeConfig) => {
       const code = await runProbe(opts);
       if (code !== null) process.exitCode = code;

@@ -1,18 +1,15 @@
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { CaptureError, CaptureFile } from '../capture/capture-file';
-import { PacketPipeline } from '../cache/packet-pipeline';
-import { Flow } from '../cache/flow';
-import { FlowEndReason } from '../cache/flow-table';
-import { flowToRecord } from '../export/flow-record';
-import { JsonLinesWriter } from '../export/jsonl-writer';
 import { ProgressBar } from './progress';
-import { CaptureReplay } from '../capture/replay';
 import { startRespServer, RespServer } from '../server';
 import { infoProbeLines, statsKeys, ProbeStatus } from '../cache/probe-stats';
-import { KnowledgeBuilder } from '../cache/kb-builder';
 import { KbApplier } from '../cache/kb-applier';
-import type { KnowledgeSink } from '../cache/packet-pipeline';
+import { PipelineJob, PipelineJobConfig } from '../cache/pipeline-job';
+import { PipelineThread } from '../cache/pipeline-thread';
+import { Counter, newCounterArray } from '../cache/pipeline-counters';
+import type { KbBatch } from '../cache/kb-updates';
 
 export interface ProbeConfig {
   pcap: string[];
@@ -34,6 +31,8 @@ export interface ProbeConfig {
   flushMs: number;
   hostTtl: number;
   maxHosts: number;
+  /** 0: the packet pipeline runs on the main thread; 1: in a worker_thread. */
+  workers: number;
 }
 
 /** How often stats.* keys are refreshed in the key space (DESIGN.md's flush interval). */
@@ -42,17 +41,25 @@ const STATS_FLUSH_MS = 100;
 /** Fast replays flush the knowledge base at most this often (wall clock). */
 const MIN_FLUSH_WALL_MS = 20;
 
-/** Updates queued for the store beyond which reading pauses. */
+/** Updates queued for the store beyond which reading pauses (main-thread pipeline). */
 const MAX_PENDING_UPDATES = 50_000;
-
-/** Flows exported per event-loop turn at the end of a capture. */
-const FINISH_SLICE_FLOWS = 2000;
 
 /** Longest stretch of packet work before the event loop gets a turn (DESIGN.md: stalls < 50 ms). */
 const SLICE_MS = 10;
 
+/** How long a stopping worker may take to export its flows before it is terminated. */
+const WORKER_STOP_GRACE_MS = 10_000;
+
 function warn(message: string): void {
   process.stderr.write(`microcloud: warning: ${message}\n`);
+}
+
+/** The pipeline wherever it runs: the main thread or a worker. */
+interface PipelineHandle {
+  readonly counters: Float64Array;
+  /** Resolves once the job ended and its flows are exported: true at end of capture, false when stopped. */
+  readonly done: Promise<boolean>;
+  stop(): void;
 }
 
 /**
@@ -68,28 +75,27 @@ export async function runProbe(cfg: ProbeConfig): Promise<number | null> {
   }
   const files: CaptureFile[] = [];
   try {
-    for (const path of cfg.pcap) files.push(CaptureFile.open(path));
+    for (const p of cfg.pcap) files.push(CaptureFile.open(p));
   } catch (err) {
     for (const f of files) f.close();
     process.stderr.write(`microcloud: ${err instanceof CaptureError ? err.message : String(err)}\n`);
     return 2;
   }
-
-  let writer: JsonLinesWriter | null = null;
+  const totalBytes = files.reduce((sum, f) => sum + f.size, 0);
   if (cfg.flowsOut !== undefined) {
+    // Checked here so a bad path is a one-line error before any work, wherever the pipeline runs.
     try {
-      writer = new JsonLinesWriter(cfg.flowsOut);
+      fs.closeSync(fs.openSync(cfg.flowsOut, 'w'));
     } catch (err) {
+      for (const f of files) f.close();
       process.stderr.write(`microcloud: ${cfg.flowsOut}: cannot write (${(err as NodeJS.ErrnoException).code ?? String(err)})\n`);
       return 2;
     }
   }
-  const out = writer;
-  const exportFlow = (flow: Flow, reason: FlowEndReason): void => {
-    if (out !== null) out.write(flowToRecord(flow, reason));
-  };
+
   let server: RespServer | null = null;
-  const status: ProbeStatus = { pcapEof: false, files: files.length, damagedFiles: 0 };
+  const status: ProbeStatus = { pcapEof: false, files: files.length, damagedFiles: 0, pipelineThread: cfg.workers > 0 ? 'worker' : 'main' };
+  const damage: string[] = [];
   if (cfg.respPort !== 0) {
     try {
       server = await startRespServer({ port: cfg.respPort, bind: cfg.respBind, notifyKeyspaceEvents: 'Ex' });
@@ -97,94 +103,131 @@ export async function runProbe(cfg: ProbeConfig): Promise<number | null> {
       const code = (err as NodeJS.ErrnoException).code;
       process.stderr.write(`microcloud: cannot listen on ${cfg.respBind}:${cfg.respPort} (${code ?? (err as Error).message})\n`);
       for (const f of files) f.close();
-      out?.close();
       return 2;
     }
   }
+  const jobConfig: PipelineJobConfig = {
+    pcap: cfg.pcap,
+    pipeline: {
+      idleTimeoutSec: cfg.idleTimeout,
+      activeTimeoutSec: cfg.activeTimeout,
+      maxFlows: cfg.maxFlows,
+      decap: cfg.decap,
+      tcpCloseLingerSec: cfg.tcpCloseLinger,
+    },
+    realtime: cfg.realtime === true,
+    loop: cfg.loop === true,
+    batch: cfg.batch,
+    sliceMs: SLICE_MS,
+    flowsOut: cfg.flowsOut ?? null,
+    knowledge: server === null ? null : { flushIntervalUs: cfg.flushMs * 1000, minFlushWallMs: Math.min(cfg.flushMs, MIN_FLUSH_WALL_MS), wallFlushMs: Math.min(cfg.flushMs, STATS_FLUSH_MS) },
+  };
+  const fileDamaged = (message: string): void => {
+    status.damagedFiles++;
+    damage.push(message);
+    warn(`${message}; the packets before it were kept`);
+  };
+
   // The knowledge base: the pipeline emits batches, the applier writes them to the store.
-  let applier: KbApplier | null = null;
-  let knowledge: KnowledgeSink | null = null;
-  if (server !== null) {
-    const kbApplier = new KbApplier(server.store, server.pubsub, { hostTtlSec: cfg.hostTtl, maxHosts: cfg.maxHosts, flowTtlSec: Math.max(cfg.idleTimeout, cfg.activeTimeout) * 2 + 60 });
-    applier = kbApplier;
-    knowledge = { builder: new KnowledgeBuilder({ liveFlows: true }), flushIntervalUs: cfg.flushMs * 1000, minFlushWallMs: Math.min(cfg.flushMs, MIN_FLUSH_WALL_MS), emit: (batch) => kbApplier.enqueue(batch) };
+  let thread: PipelineThread | null = null;
+  const applier: KbApplier | null = server === null ? null : new KbApplier(server.store, server.pubsub, {
+    hostTtlSec: cfg.hostTtl,
+    maxHosts: cfg.maxHosts,
+    flowTtlSec: Math.max(cfg.idleTimeout, cfg.activeTimeout) * 2 + 60,
+    onApplied: (n) => thread?.applied(n),
+  });
+  const enqueue = (batch: KbBatch): void => applier?.enqueue(batch);
+
+  let handle: PipelineHandle;
+  if (cfg.workers > 0) {
+    // The worker opens the files itself; these served to check them.
+    for (const f of files) f.close();
+    const t = new PipelineThread(jobConfig, { batch: enqueue, warn, fileDamaged });
+    thread = t;
+    handle = { counters: t.counters, done: t.run(), stop: () => t.stop() };
+  } else {
+    const job = new PipelineJob(files, jobConfig, {
+      emit: enqueue,
+      // Backpressure: reading waits while the store has many updates to apply.
+      busy: () => applier !== null && applier.pending > MAX_PENDING_UPDATES,
+      warn,
+      fileDamaged,
+      progress: () => {},
+    }, newCounterArray());
+    handle = {
+      counters: job.counters,
+      done: job.run().then((eof) => {
+        job.finish();
+        return eof;
+      }),
+      stop: () => job.stop(),
+    };
   }
-  const pipeline = new PacketPipeline({
-    idleTimeoutSec: cfg.idleTimeout,
-    activeTimeoutSec: cfg.activeTimeout,
-    maxFlows: cfg.maxFlows,
-    decap: cfg.decap,
-    tcpCloseLingerSec: cfg.tcpCloseLinger,
-  }, exportFlow, warn, knowledge);
+  const counters = handle.counters;
 
   // How long the event loop was held up: what RESP clients wait at worst.
   const loopDelay = monitorEventLoopDelay({ resolution: 10 });
   loopDelay.enable();
   server?.setInfoSection('probe', () => [
-    ...infoProbeLines(cfg.name, pipeline, status, applier),
+    ...infoProbeLines(cfg.name, counters, status, applier),
     `eventloop_delay_p99_ms:${(loopDelay.percentile(99) / 1e6).toFixed(1)}`,
     `eventloop_delay_max_ms:${(loopDelay.max / 1e6).toFixed(1)}`,
   ]);
   const kb = server?.kb ?? null;
+  const progress = new ProgressBar(totalBytes, cfg.progress && process.stderr.isTTY === true);
+  const label = cfg.pcap.length === 1 ? path.basename(cfg.pcap[0]) : `${cfg.pcap.length} files`;
   const publishStats = (): void => {
+    progress.update(counters[Counter.BytesRead], counters[Counter.Packets], label);
     if (kb === null) return;
-    // Wall-clock flush as well, so a quiet replay or the end of a capture shows up promptly.
-    pipeline.flushKnowledge();
-    const keys = statsKeys(pipeline, applier);
+    const keys = statsKeys(counters, applier);
     for (const key in keys) kb.set(key, keys[key]);
   };
-  const statsTimer = kb !== null ? setInterval(publishStats, Math.min(cfg.flushMs, STATS_FLUSH_MS)) : null;
-  statsTimer?.unref();
+  const statsTimer = setInterval(publishStats, Math.min(cfg.flushMs, STATS_FLUSH_MS));
+  statsTimer.unref();
 
   let stopping = false;
-  let finished = false;
-  const finish = (): void => {
-    if (finished) return;
-    finished = true;
-    pipeline.finish();
-    out?.close();
-    publishStats();
-    if (cfg.statsOut !== undefined) writeStats(cfg.statsOut, pipeline, files);
-  };
   const shutdown = (): void => {
     if (stopping) return;
     stopping = true;
-    replay.stop();
-    finish();
-    applier?.drain();
-    if (statsTimer !== null) clearInterval(statsTimer);
-    const done = (): never => process.exit(0);
-    if (server !== null) server.close().then(done, done);
-    else done();
+    handle.stop();
+    // A worker exports its flows and posts its last batches before `done`.
+    const grace = new Promise<boolean>((resolve) => setTimeout(() => resolve(false), WORKER_STOP_GRACE_MS).unref());
+    const exit = (): void => {
+      applier?.drain();
+      clearInterval(statsTimer);
+      publishStats();
+      progress.done();
+      if (cfg.statsOut !== undefined) writeStats(cfg.statsOut, counters, damage);
+      const bye = (): never => process.exit(0);
+      const closing = thread !== null ? thread.terminate().then(() => server?.close()) : server?.close();
+      if (closing !== undefined) closing.then(bye, bye);
+      else bye();
+    };
+    Promise.race([handle.done, grace]).then(exit, exit);
   };
   process.once('SIGINT', shutdown);
   process.once('SIGTERM', shutdown);
 
-  const replay = new CaptureReplay(files, { realtime: cfg.realtime === true, loop: cfg.loop === true, batch: cfg.batch > 0 ? cfg.batch : 4096, sliceMs: SLICE_MS }, pipeline.onPacket, {
-    progress: (bytes, label) => progress.update(bytes, pipeline.stats.packets, label),
-    // Backpressure: reading waits while the store has many updates to apply.
-    busy: () => applier !== null && applier.pending > MAX_PENDING_UPDATES,
-    fileEnd: (file) => {
-      if (file.damage === null) return;
-      status.damagedFiles++;
-      warn(`${file.damage}; the packets before it were kept`);
-    },
-  });
-  const progress = new ProgressBar(replay.totalBytes, cfg.progress && process.stderr.isTTY === true);
-  await replay.run();
-  if (stopping) return null;
-  progress.update(replay.totalBytes, pipeline.stats.packets, 'done', true);
-  progress.done();
-  // Expire the remaining flows in slices: a large cache must not stall the server.
-  while (!stopping && pipeline.finishSome(FINISH_SLICE_FLOWS)) await new Promise((r) => setImmediate(r));
-  if (stopping) return null;
-  finish();
+  let eof: boolean;
+  try {
+    eof = await handle.done;
+  } catch (err) {
+    process.stderr.write(`microcloud: pipeline failed: ${(err as Error).message}\n`);
+    clearInterval(statsTimer);
+    await server?.close();
+    return 1;
+  }
+  if (stopping || !eof) return null;
   // pcap_eof:1 means everything read is in the store.
   while (applier !== null && applier.pending > 0) await new Promise((r) => setImmediate(r));
   publishStats();
+  progress.update(totalBytes, counters[Counter.Packets], 'done', true);
+  progress.done();
+  if (cfg.statsOut !== undefined) writeStats(cfg.statsOut, counters, damage);
   status.pcapEof = true;
   if (cfg.exitOnEof || server === null) {
-    if (statsTimer !== null) clearInterval(statsTimer);
+    clearInterval(statsTimer);
+    await thread?.terminate();
     await server?.close();
     process.removeListener('SIGINT', shutdown);
     process.removeListener('SIGTERM', shutdown);
@@ -195,24 +238,22 @@ export async function runProbe(cfg: ProbeConfig): Promise<number | null> {
   return null;
 }
 
-function writeStats(path: string, pipeline: PacketPipeline, files: CaptureFile[]): void {
-  const s = pipeline.stats;
-  const t = pipeline.table;
+function writeStats(file: string, c: Float64Array, damagedFiles: string[]): void {
   const stats = {
-    packets: s.packets,
-    bytes: s.bytes,
-    ipPackets: s.ipPackets,
-    nonIp: s.nonIp,
-    malformed: s.malformed,
-    unsupportedLink: s.unsupportedLink,
-    fragments: s.fragments,
-    orphanFragments: s.orphanFragments,
-    tunnelled: s.tunnelled,
-    flowsCreated: t.created,
-    flowsExported: t.exported,
-    flowsEvicted: t.evicted,
-    flowsActive: t.size,
-    damagedFiles: files.filter((f) => f.damage !== null).map((f) => f.damage),
+    packets: c[Counter.Packets],
+    bytes: c[Counter.Bytes],
+    ipPackets: c[Counter.IpPackets],
+    nonIp: c[Counter.NonIp],
+    malformed: c[Counter.Malformed],
+    unsupportedLink: c[Counter.UnsupportedLink],
+    fragments: c[Counter.Fragments],
+    orphanFragments: c[Counter.OrphanFragments],
+    tunnelled: c[Counter.Tunnelled],
+    flowsCreated: c[Counter.FlowsCreated],
+    flowsExported: c[Counter.FlowsExported],
+    flowsEvicted: c[Counter.FlowsEvicted],
+    flowsActive: c[Counter.FlowsActive],
+    damagedFiles,
   };
-  fs.writeFileSync(path, JSON.stringify(stats, null, 2) + '\n');
+  fs.writeFileSync(file, JSON.stringify(stats, null, 2) + '\n');
 }

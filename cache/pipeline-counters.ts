@@ -1,0 +1,50 @@
+import type { PacketPipeline } from './packet-pipeline';
+
+/**
+ * The packet path's counters as a flat array of numbers: the pipeline writes
+ * them (into a SharedArrayBuffer when it runs in a worker_thread), the main
+ * thread reads them for INFO probe and stats.* without any message passing.
+ * Indices are fixed here, once.
+ */
+export const enum Counter {
+  Packets,
+  Bytes,
+  IpPackets,
+  NonIp,
+  Malformed,
+  UnsupportedLink,
+  Fragments,
+  OrphanFragments,
+  Tunnelled,
+  FlowsActive,
+  FlowsCreated,
+  FlowsExported,
+  FlowsEvicted,
+  /** Capture bytes read so far (progress). */
+  BytesRead,
+  Count,
+}
+
+export function newCounterArray(shared = false): Float64Array {
+  const bytes = Counter.Count * Float64Array.BYTES_PER_ELEMENT;
+  return new Float64Array(shared ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes));
+}
+
+/** Copies the pipeline's counters into `out` (a handful of stores: cheap enough for every slice). */
+export function writeCounters(pipeline: PacketPipeline, out: Float64Array): void {
+  const s = pipeline.stats;
+  const t = pipeline.table;
+  out[Counter.Packets] = s.packets;
+  out[Counter.Bytes] = s.bytes;
+  out[Counter.IpPackets] = s.ipPackets;
+  out[Counter.NonIp] = s.nonIp;
+  out[Counter.Malformed] = s.malformed;
+  out[Counter.UnsupportedLink] = s.unsupportedLink;
+  out[Counter.Fragments] = s.fragments;
+  out[Counter.OrphanFragments] = s.orphanFragments;
+  out[Counter.Tunnelled] = s.tunnelled;
+  out[Counter.FlowsActive] = t.size;
+  out[Counter.FlowsCreated] = t.created;
+  out[Counter.FlowsExported] = t.exported;
+  out[Counter.FlowsEvicted] = t.evicted;
+}

@@ -1,0 +1,130 @@
+import { CaptureFile } from '../capture/capture-file';
+import { CaptureReplay } from '../capture/replay';
+import { flowToRecord } from '../export/flow-record';
+import { JsonLinesWriter } from '../export/jsonl-writer';
+import { KnowledgeBuilder } from './kb-builder';
+import type { KbBatch } from './kb-updates';
+import { PacketPipeline, PipelineOptions, KnowledgeSink } from './packet-pipeline';
+import { Counter, writeCounters } from './pipeline-counters';
+
+/**
+ * Everything a pipeline needs to read captures, as plain data: the same
+ * object configures the pipeline on the main thread and is the workerData of
+ * a pipeline worker.
+ */
+export interface PipelineJobConfig {
+  pcap: string[];
+  pipeline: PipelineOptions;
+  realtime: boolean;
+  loop: boolean;
+  /** Packets per read call. */
+  batch: number;
+  /** Longest stretch of packet work before the event loop gets a turn. */
+  sliceMs: number;
+  flowsOut: string | null;
+  /** Knowledge-base flushing; null when nothing consumes updates (no store). */
+  knowledge: { flushIntervalUs: number; minFlushWallMs: number; wallFlushMs: number } | null;
+}
+
+/** What a job reports to whoever runs it. */
+export interface PipelineJobHooks {
+  emit(batch: KbBatch): void;
+  /** True while the consumer of batches is behind: reading pauses. */
+  busy(): boolean;
+  warn(message: string): void;
+  /** A file ended early; the message says where and why. */
+  fileDamaged(message: string): void;
+  progress(bytesRead: number, label: string): void;
+}
+
+/** Flows exported per event-loop turn at the end of a capture. */
+const FINISH_SLICE_FLOWS = 2000;
+
+/**
+ * One run of the packet pipeline over capture files: replay (paced or not,
+ * looped or not), flow export to JSON lines, knowledge-base batches to the
+ * hooks, and the end of capture expired in slices. It touches no server
+ * state, so it runs unchanged on the main thread or in a worker_thread.
+ */
+export class PipelineJob {
+  readonly pipeline: PacketPipeline;
+  private readonly replay: CaptureReplay;
+  private readonly writer: JsonLinesWriter | null;
+  private stopped = false;
+  private finished = false;
+  private flushTimer: NodeJS.Timeout | null = null;
+
+  /** `files` are already open (the caller reports a bad file before any work). */
+  constructor(files: CaptureFile[], private readonly cfg: PipelineJobConfig, private readonly hooks: PipelineJobHooks, readonly counters: Float64Array) {
+    this.writer = cfg.flowsOut !== null ? new JsonLinesWriter(cfg.flowsOut) : null;
+    const writer = this.writer;
+    let knowledge: KnowledgeSink | null = null;
+    if (cfg.knowledge !== null) {
+      knowledge = { builder: new KnowledgeBuilder({ liveFlows: true }), flushIntervalUs: cfg.knowledge.flushIntervalUs, minFlushWallMs: cfg.knowledge.minFlushWallMs, emit: hooks.emit };
+    }
+    this.pipeline = new PacketPipeline(cfg.pipeline, (flow, reason) => {
+      if (writer !== null) writer.write(flowToRecord(flow, reason));
+    }, hooks.warn, knowledge);
+    this.replay = new CaptureReplay(files, { realtime: cfg.realtime, loop: cfg.loop, batch: cfg.batch > 0 ? cfg.batch : 4096, sliceMs: cfg.sliceMs }, this.pipeline.onPacket, {
+      progress: (bytes, label) => {
+        this.publishCounters();
+        this.counters[Counter.BytesRead] = bytes;
+        hooks.progress(bytes, label);
+      },
+      busy: hooks.busy,
+      fileEnd: (file) => {
+        if (file.damage !== null) hooks.fileDamaged(file.damage);
+      },
+    });
+  }
+
+  get totalBytes(): number {
+    return this.replay.totalBytes;
+  }
+
+  /** Refreshes the counter array the server reads. */
+  publishCounters(): void {
+    writeCounters(this.pipeline, this.counters);
+  }
+
+  /**
+   * Reads every capture, then exports the remaining flows in slices and
+   * flushes. Resolves true at the end of the captures, false when stopped.
+   */
+  async run(): Promise<boolean> {
+    const k = this.cfg.knowledge;
+    if (k !== null) {
+      // Wall-clock flush as well, so a quiet replay shows up promptly.
+      this.flushTimer = setInterval(() => this.pipeline.flushKnowledge(), k.wallFlushMs);
+      this.flushTimer.unref();
+    }
+    await this.replay.run();
+    // A large cache must not stall the event loop at the end either.
+    while (!this.stopped) {
+      // The consumer's backpressure holds here too: the last flows make the largest batches.
+      while (!this.stopped && this.hooks.busy()) await new Promise((r) => setTimeout(r, 1));
+      if (!this.pipeline.finishSome(FINISH_SLICE_FLOWS)) break;
+      this.publishCounters();
+      await new Promise((r) => setImmediate(r));
+    }
+    if (this.stopped) return false;
+    this.finish();
+    return true;
+  }
+
+  /** Stops reading (SIGINT, SIGTERM): run() resolves false; call finish() next. */
+  stop(): void {
+    this.stopped = true;
+    this.replay.stop();
+  }
+
+  /** Exports every flow, flushes the last updates, closes the flow file: once. */
+  finish(): void {
+    if (this.finished) return;
+    this.finished = true;
+    if (this.flushTimer !== null) clearInterval(this.flushTimer);
+    this.pipeline.finish();
+    this.writer?.close();
+    this.publishCounters();
+  }
+}

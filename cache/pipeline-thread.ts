@@ -1,0 +1,71 @@
+import * as path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import type { KbBatch } from './kb-updates';
+import type { PipelineJobConfig } from './pipeline-job';
+import { newCounterArray } from './pipeline-counters';
+import { FlowSlot, MainMessage, PipelineWorkerData, WorkerMessage } from './pipeline-worker-protocol';
+
+export interface PipelineThreadHooks {
+  /** A knowledge-base batch from the worker; call `applied(n)` once its ops are in the store. */
+  batch(batch: KbBatch): void;
+  warn(message: string): void;
+  fileDamaged(message: string): void;
+}
+
+/**
+ * The main thread's handle on a pipeline worker: starts it, relays its
+ * messages, tells it how far the store has got (flow control through shared
+ * memory) and reads its counters from shared memory.
+ */
+export class PipelineThread {
+  readonly counters: Float64Array;
+  private readonly flow: Int32Array;
+  private readonly worker: Worker;
+  private opsApplied = 0;
+  private readonly ended: Promise<boolean>;
+
+  constructor(job: PipelineJobConfig, hooks: PipelineThreadHooks) {
+    this.counters = newCounterArray(true);
+    const flowBuf = new SharedArrayBuffer(FlowSlot.Count * Int32Array.BYTES_PER_ELEMENT);
+    this.flow = new Int32Array(flowBuf);
+    const data: PipelineWorkerData = { job, counters: this.counters.buffer as SharedArrayBuffer, flow: flowBuf };
+    this.worker = new Worker(path.join(__dirname, 'pipeline-worker.js'), { workerData: data });
+    this.ended = new Promise<boolean>((resolve, reject) => {
+      let done = false;
+      this.worker.on('message', (m: WorkerMessage) => {
+        switch (m.t) {
+          case 'kb': hooks.batch(m.batch); break;
+          case 'warn': hooks.warn(m.message); break;
+          case 'damaged': hooks.fileDamaged(m.message); break;
+          case 'done': done = true; resolve(m.eof); break;
+          case 'error': reject(new Error(m.message)); break;
+        }
+      });
+      this.worker.on('error', reject);
+      this.worker.on('exit', (code) => {
+        if (!done) reject(new Error(`pipeline worker exited (code ${code}) before the end of its job`));
+      });
+    });
+  }
+
+  /** Resolves true at the end of the captures (every batch delivered), false when stopped. */
+  run(): Promise<boolean> {
+    return this.ended;
+  }
+
+  /** The store applied `n` more ops of this worker's batches: reading may go on. */
+  applied(n: number): void {
+    this.opsApplied = (this.opsApplied + n) | 0;
+    Atomics.store(this.flow, FlowSlot.OpsApplied, this.opsApplied);
+  }
+
+  /** Asks the worker to stop reading, export its flows and flush; run() then resolves false. */
+  stop(): void {
+    const m: MainMessage = { t: 'stop' };
+    this.worker.postMessage(m);
+  }
+
+  terminate(): Promise<number> {
+    return this.worker.terminate();
+  }
+}

@@ -1,0 +1,49 @@
+// Entry point of a pipeline worker_thread: the same PipelineJob the main
+// thread would run, with its hooks turned into messages to the main thread.
+import { parentPort, workerData } from 'node:worker_threads';
+import { CaptureFile } from '../capture/capture-file';
+import { PipelineJob } from './pipeline-job';
+import { FlowSlot, MainMessage, PipelineWorkerData, WorkerMessage } from './pipeline-worker-protocol';
+import type { KbBatch } from './kb-updates';
+
+/** Knowledge-base ops posted and not yet applied by the main thread beyond which reading pauses. */
+const MAX_OPS_IN_FLIGHT = 6_000;
+/** Ops per message: each message is decoded on the main thread in one go, so it stays small. */
+const MAX_OPS_PER_MESSAGE = 1_000;
+
+function main(): void {
+  const port = parentPort;
+  if (port === null) throw new Error('pipeline-worker.js runs only as a worker_thread');
+  const data = workerData as PipelineWorkerData;
+  const flow = new Int32Array(data.flow);
+  const post = (m: WorkerMessage): void => port.postMessage(m);
+  let opsPosted = 0;
+
+  const emit = (batch: KbBatch): void => {
+    const ops = batch.ops;
+    for (let i = 0; i < ops.length; i += MAX_OPS_PER_MESSAGE) {
+      const part = i === 0 && ops.length <= MAX_OPS_PER_MESSAGE ? batch : { timeUs: batch.timeUs, ops: ops.slice(i, i + MAX_OPS_PER_MESSAGE) };
+      post({ t: 'kb', batch: part });
+    }
+    opsPosted = (opsPosted + ops.length) | 0;
+  };
+  const files: CaptureFile[] = data.job.pcap.map((path) => CaptureFile.open(path));
+  const job = new PipelineJob(files, data.job, {
+    emit,
+    busy: () => ((opsPosted - Atomics.load(flow, FlowSlot.OpsApplied)) | 0) > MAX_OPS_IN_FLIGHT,
+    warn: (message) => post({ t: 'warn', message }),
+    fileDamaged: (message) => post({ t: 'damaged', message }),
+    progress: () => {},
+  }, new Float64Array(data.counters));
+
+  port.on('message', (m: MainMessage) => {
+    if (m.t === 'stop') job.stop();
+  });
+  job.run().then((eof) => {
+    job.finish();
+    post({ t: 'done', eof });
+    port.close();
+  }, (err: unknown) => post({ t: 'error', message: err instanceof Error ? err.message : String(err) }));
+}
+
+main();
