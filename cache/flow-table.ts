@@ -195,6 +195,8 @@ export class FlowTable {
     flow.kbDirty = false;
     flow.kbAnnounced = false;
     flow.kbLive = false;
+    flow.subscriber = null;
+    flow.subscriberGen = -1;
     flow.firstUs = nowUs;
     flow.lastUs = nowUs;
     flow.finFwd = false;
@@ -302,6 +304,7 @@ export class FlowTable {
     flow.id = 0; // stale references (fragment tracker) see the change
     flow.tunnelOuterFwd = null;
     flow.tunnelOuterRev = null;
+    flow.subscriber = null;
     if (this.free.length < FREE_LIST_MAX) this.free.push(flow);
   }
 

@@ -1,4 +1,5 @@
 import { TunnelType } from '../capture/decoded-packet';
+import type { Subscriber } from '../dissectors/subscriber-directory';
 
 /**
  * One bidirectional flow. The initiator (sender of the first packet) is the
@@ -60,6 +61,10 @@ export class Flow {
   tunnelOuterVersion = 0;
 
   inTable = false;
+
+  /** The user behind the flow once known (RADIUS, GTP-C), and the directory generation last searched. */
+  subscriber: Subscriber | null = null;
+  subscriberGen = -1;
 
   /** Knowledge-base bookkeeping: counters already sent as host deltas, and flags. */
   kbDirty = false;

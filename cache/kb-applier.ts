@@ -114,6 +114,10 @@ export class KbApplier {
         case 'set':
           st.set(key, op[2]);
           break;
+        case 'hdel':
+          // Removing a field refreshes nothing: the host's TTL follows its traffic.
+          st.hdel(key, [op[2]]);
+          continue;
         case 'del':
           st.del(key);
           continue;

@@ -4,6 +4,8 @@ import { KbBatch, KbOp } from './kb-updates';
 import { addressText, macText } from '../export/address-text';
 import { TunnelType } from '../capture/decoded-packet';
 import { flowToRecord } from '../export/flow-record';
+import type { Signalling } from '../dissectors/signalling';
+import type { Subscriber } from '../dissectors/subscriber-directory';
 
 /** What one host did since the last flush, merged over its flows. */
 interface HostDelta {
@@ -15,6 +17,8 @@ interface HostDelta {
   firstSeen: number;
   lastSeen: number;
   mac: string | null;
+  /** The user holding this address (RADIUS, GTP), when a flow of it was attributed. */
+  user: Subscriber | null;
   /** Per VLAN id: [bytes.sent, bytes.rcvd, pkts.sent, pkts.rcvd] */
   vlans: Map<number, number[]> | null;
 }
@@ -53,7 +57,27 @@ export class KnowledgeBuilder {
   private vlans = new Map<number, VlanDelta>();
   private ops: KbOp[] = [];
 
+  /** Names the user behind a flow; set by the pipeline that owns the signalling state. */
+  subscribers: Signalling | null = null;
+
   constructor(private readonly opts: KbBuilderOptions) {}
+
+  /** An update made outside the flow path (subscriber signalling), sent with the next batch. */
+  push(op: KbOp): void {
+    this.ops.push(op);
+  }
+
+  get hasOps(): boolean {
+    return this.ops.length > 0;
+  }
+
+  /** The updates pushed so far, without waiting for the flows' flush. */
+  takeOps(timeUs: number): KbBatch | null {
+    if (this.ops.length === 0) return null;
+    const batch: KbBatch = { timeUs, ops: this.ops };
+    this.ops = [];
+    return batch;
+  }
 
   /** Flows marked or ended since the last flush: the size of the next batch, roughly. */
   pendingFlows = 0;
@@ -97,7 +121,7 @@ export class KnowledgeBuilder {
   private host(addr: string): HostDelta {
     let h = this.hosts.get(addr);
     if (h === undefined) {
-      h = { bytesSent: 0, bytesRcvd: 0, pktsSent: 0, pktsRcvd: 0, flows: 0, firstSeen: Infinity, lastSeen: 0, mac: null, vlans: null };
+      h = { bytesSent: 0, bytesRcvd: 0, pktsSent: 0, pktsRcvd: 0, flows: 0, firstSeen: Infinity, lastSeen: 0, mac: null, user: null, vlans: null };
       this.hosts.set(addr, h);
     }
     return h;
@@ -131,6 +155,12 @@ export class KnowledgeBuilder {
     for (const h of [src, dst]) {
       if (first < h.firstSeen) h.firstSeen = first;
       if (last > h.lastSeen) h.lastSeen = last;
+    }
+    const sub = this.subscribers?.attribute(flow, srcText, dstText) ?? null;
+    if (sub !== null && sub.active) {
+      // The user's own address among the two (a tunnel names the user, not which end it is).
+      if (sub.ip === srcText || sub.ipv6 === srcText) src.user = sub;
+      else if (sub.ip === dstText || sub.ipv6 === dstText) dst.user = sub;
     }
     if (flow.vlanId !== 0) {
       for (const [h, sent, rcvd, ps, pr] of [[src, dOct, dOctR, dp, dpR], [dst, dOctR, dOct, dpR, dp]] as const) {
@@ -203,6 +233,8 @@ export class KnowledgeBuilder {
       if (h.firstSeen !== Infinity) ops.push(['hsetnx', key, 'first.seen', h.firstSeen]);
       ops.push(['hset', key, 'last.seen', h.lastSeen]);
       if (h.mac !== null) ops.push(['hset', key, 'mac', h.mac]);
+      // Still connected now: a disconnect since the flows were accounted removed the field.
+      if (h.user !== null && h.user.active && (h.user.ip === addr || h.user.ipv6 === addr)) ops.push(['hset', key, 'user', h.user.name]);
       if (h.vlans !== null) {
         for (const [id, v] of h.vlans) {
           if (v[0] !== 0) ops.push(['hincrby', key, `vlan.${id}.bytes.sent`, v[0]]);

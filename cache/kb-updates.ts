@@ -16,6 +16,8 @@ export type KbOp =
   | readonly ['zincrby', string, number, string]
   /** SET key value */
   | readonly ['set', string, string | number]
+  /** HDEL key field */
+  | readonly ['hdel', string, string]
   /** DEL key */
   | readonly ['del', string]
   /** PUBLISH channel message */

@@ -6,7 +6,8 @@ import { FlowTable, FlowExporter, FlowEndReason } from './flow-table';
 import { FragmentTracker } from './fragment-tracker';
 import { Flow } from './flow';
 import { KnowledgeBuilder } from './kb-builder';
-import { KbBatch } from './kb-updates';
+import { KbBatch, KbOp } from './kb-updates';
+import { Signalling } from '../dissectors/signalling';
 
 /** Where knowledge-base batches go: the store on the main thread, or a worker's postMessage. */
 export interface KnowledgeSink {
@@ -28,6 +29,10 @@ export interface PipelineOptions {
   maxFlows: number;
   decap: number;
   tcpCloseLingerSec: number;
+  /** This probe's name, carried in events.user. */
+  probeName: string;
+  /** Mobile subscribers are named by IMSI or by MSISDN (--user-id). */
+  userId: 'imsi' | 'msisdn';
 }
 
 export const DEFAULT_PIPELINE_OPTIONS: PipelineOptions = {
@@ -36,6 +41,8 @@ export const DEFAULT_PIPELINE_OPTIONS: PipelineOptions = {
   maxFlows: 1_000_000,
   decap: Decap.All,
   tcpCloseLingerSec: 2,
+  probeName: 'probe',
+  userId: 'imsi',
 };
 
 /** Counters of the packet path, served as stats.* and INFO probe. */
@@ -76,18 +83,24 @@ export class PacketPipeline {
   private nextExpiryUs = 0;
   private nextFlushUs = 0;
   private lastFlushWallMs = 0;
+  private lastSignallingFlushWallMs = 0;
   private readonly kb: KnowledgeSink | null;
+  /** RADIUS and GTP-C: who is behind addresses and tunnels. */
+  readonly signalling: Signalling;
 
   constructor(opts: PipelineOptions, exporter: FlowExporter, private readonly warn: (message: string) => void = () => {}, kb: KnowledgeSink | null = null) {
     this.kb = kb;
-    if (kb !== null) {
+    const emit = kb !== null ? (op: KbOp) => kb.builder.push(op) : () => {};
+    const signalling = new Signalling({ probe: opts.probeName, userId: opts.userId }, emit);
+    this.signalling = signalling;
+    if (kb !== null) kb.builder.subscribers = signalling;
+    const exportFlow = exporter;
+    exporter = (flow, reason) => {
+      signalling.attribute(flow);
       // A record's last deltas reach the knowledge base before the record is exported.
-      const exportFlow = exporter;
-      exporter = (flow, reason) => {
-        kb.builder.flowEnded(flow, reason);
-        exportFlow(flow, reason);
-      };
-    }
+      if (kb !== null) kb.builder.flowEnded(flow, reason);
+      exportFlow(flow, reason);
+    };
     this.decoder = new PacketDecoder(opts.decap);
     this.table = new FlowTable({
       idleTimeoutUs: opts.idleTimeoutSec * 1e6,
@@ -140,6 +153,9 @@ export class PacketPipeline {
     }
     const flow = this.table.update(p, now, true, p.ipLength);
     if (this.kb !== null && !flow.kbDirty) this.kb.builder.markDirty(flow);
+    if (p.protocol === 17 && p.payloadLength > 0 && this.signalling.udp(p, buf, flow, now)) this.flushSignalling();
+    // A new flow is attributed while its user is connected (later lookups happen at flushes and export).
+    if (flow.subscriberGen < 0 && this.signalling.users.size !== 0) this.signalling.attribute(flow);
     if (flow.srcMacHi < 0 && p.ethOffset >= 0) this.noteMacs(flow, buf, p.ethOffset, this.table.lastForward);
     if (p.isFragment) {
       if (p.isLaterFragment) {
@@ -189,6 +205,20 @@ export class PacketPipeline {
     if (!force && wall - this.lastFlushWallMs < kb.minFlushWallMs && kb.builder.pendingFlows < FLUSH_PENDING_FLOWS) return;
     this.lastFlushWallMs = wall;
     const batch = kb.builder.flush(this.nowUs);
+    if (batch !== null) kb.emit(batch);
+  }
+
+  /**
+   * Subscriber changes reach the store at once, not at the next flush
+   * interval (wire-to-event latency), at most one batch per millisecond.
+   */
+  private flushSignalling(): void {
+    const kb = this.kb;
+    if (kb === null || !kb.builder.hasOps) return;
+    const wall = Date.now();
+    if (wall - this.lastSignallingFlushWallMs < 1) return;
+    this.lastSignallingFlushWallMs = wall;
+    const batch = kb.builder.takeOps(this.nowUs);
     if (batch !== null) kb.emit(batch);
   }
 

@@ -22,6 +22,14 @@ export const enum Counter {
   FlowsEvicted,
   /** Capture bytes read so far (progress). */
   BytesRead,
+  RadiusMessages,
+  RadiusMalformed,
+  GtpcMessages,
+  GtpcMalformed,
+  /** Subscribers known now (RADIUS users and mobile sessions), and connects/disconnects so far. */
+  Users,
+  UserConnects,
+  UserDisconnects,
   Count,
 }
 
@@ -47,4 +55,12 @@ export function writeCounters(pipeline: PacketPipeline, out: Float64Array): void
   out[Counter.FlowsCreated] = t.created;
   out[Counter.FlowsExported] = t.exported;
   out[Counter.FlowsEvicted] = t.evicted;
+  const sig = pipeline.signalling;
+  out[Counter.RadiusMessages] = sig.radius.messages;
+  out[Counter.RadiusMalformed] = sig.radius.malformed;
+  out[Counter.GtpcMessages] = sig.gtpc.messages;
+  out[Counter.GtpcMalformed] = sig.gtpc.malformed;
+  out[Counter.Users] = sig.users.size;
+  out[Counter.UserConnects] = sig.users.connects;
+  out[Counter.UserDisconnects] = sig.users.disconnects;
 }

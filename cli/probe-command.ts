@@ -21,6 +21,7 @@ export function addProbeCommand(program: Command): void {
     .option('--flush-ms <ms>', 'how often flow activity reaches the knowledge base (packet time for files)', positiveInt, 100)
     .option('--host-ttl <sec>', 'seconds a host, MAC, VLAN key lives after its last update', positiveInt, 300)
     .option('--max-hosts <n>', 'most ip.* (and mac.*) keys kept; the least recently updated are evicted', positiveInt, 1_000_000)
+    .addOption(new Option('--user-id <id>', 'name mobile subscribers by their IMSI or their MSISDN (when known)').choices(['imsi', 'msisdn']).default('imsi'))
     .option('--realtime', 'replay captures paced by their packet timestamps')
     .option('--loop', 'replay the captures forever (time keeps moving forward)')
     .option('--exit-on-eof', 'exit 0 once the last capture is read and every flow is written')

@@ -31,6 +31,8 @@ export interface ProbeConfig {
   flushMs: number;
   hostTtl: number;
   maxHosts: number;
+  /** Mobile subscribers are named by IMSI or MSISDN. */
+  userId: 'imsi' | 'msisdn';
   /** 0: the packet pipeline runs on the main thread; 1: in a worker_thread. */
   workers: number;
 }
@@ -114,6 +116,8 @@ export async function runProbe(cfg: ProbeConfig): Promise<number | null> {
       maxFlows: cfg.maxFlows,
       decap: cfg.decap,
       tcpCloseLingerSec: cfg.tcpCloseLinger,
+      probeName: cfg.name,
+      userId: cfg.userId,
     },
     realtime: cfg.realtime === true,
     loop: cfg.loop === true,

@@ -105,5 +105,14 @@ export function flowToRecord(flow: Flow, reason: FlowEndReason): FlowRecord {
     r.destinationMacAddress = macText(flow.dstMacHi, flow.dstMacLo);
   }
   if (flow.tunnel !== TunnelType.None) r.tunnel = tunnelRecord(flow);
+  const sub = flow.subscriber;
+  if (sub !== null) {
+    r.userName = sub.name;
+    if (sub.imsi !== null) r.imsi = sub.imsi;
+    if (sub.msisdn !== null) r.msisdn = sub.msisdn;
+    if (sub.imei !== null) r.imei = sub.imei;
+    if (sub.cell !== null) r.cellId = sub.cell;
+    if (sub.apn !== null) r.apn = sub.apn;
+  }
   return r;
 }
