@@ -111,6 +111,8 @@ class DemoBuilder {
   private nextPort = 40000;
   private dnsId = 1;
   private radiusId = 0;
+  /** The IP packet each frame carries (inside its tunnel, if any): the truth for per-address bytes. */
+  readonly innerPacket = new WeakMap<Buffer, Buffer>();
 
   at(seconds: number): bigint {
     return this.start + BigInt(Math.round(seconds * 1000)) * MS;
@@ -125,7 +127,9 @@ class DemoBuilder {
   place(startNs: bigint, packets: readonly ConversationPacket[], frame: Framer): bigint {
     let t = startNs;
     for (const p of packets) {
-      this.timeline.add(t, frame(p));
+      const data = frame(p);
+      this.innerPacket.set(data, p.packet);
+      this.timeline.add(t, data);
       t += BigInt(this.rng.int(1, 15)) * MS;
     }
     return t;
@@ -344,6 +348,26 @@ export interface DemoCapture {
   records: PacketRecord[];
   file: Buffer;
   durationS: number;
+  /** IP bytes (header and payload, the inner packet of a tunnel) each address sent and received. */
+  ipBytes: Map<string, { sent: number; rcvd: number }>;
+}
+
+/** Tallies the IPv4 packets as built (total length, addresses): no decoding of the frames. */
+function tallyIpBytes(records: readonly PacketRecord[], inner: WeakMap<Buffer, Buffer>): Map<string, { sent: number; rcvd: number }> {
+  const tally = new Map<string, { sent: number; rcvd: number }>();
+  const at = (ip: string) => {
+    let t = tally.get(ip);
+    if (t === undefined) tally.set(ip, (t = { sent: 0, rcvd: 0 }));
+    return t;
+  };
+  for (const r of records) {
+    const ip = inner.get(r.data);
+    if (ip === undefined) continue;
+    const length = ip.readUInt16BE(2);
+    at([...ip.subarray(12, 16)].join('.')).sent += length;
+    at([...ip.subarray(16, 20)].join('.')).rcvd += length;
+  }
+  return tally;
 }
 
 export function buildDemoCapture(): DemoCapture {
@@ -352,7 +376,7 @@ export function buildDemoCapture(): DemoCapture {
   mobileNetwork(b);
   const end = b.at(DEMO_DURATION_S);
   const records = b.timeline.sorted().filter((r) => r.timeNs < end);
-  return { records, file: writePcap(records, { linkType: LinkType.ETHERNET }), durationS: DEMO_DURATION_S };
+  return { records, file: writePcap(records, { linkType: LinkType.ETHERNET }), durationS: DEMO_DURATION_S, ipBytes: tallyIpBytes(records, b.innerPacket) };
 }
 
 export function writeDemoCapture(path: string): DemoCapture {
