@@ -35,7 +35,8 @@ export const enum KeyClass {
 }
 
 export function keyClass(key: string): KeyClass {
-  if (key.startsWith('flow.') || key.startsWith('stats.')) return KeyClass.Local;
+  // probe.<name>.* are a probe's own bookkeeping (the upstream batch tag): never passed on.
+  if (key.startsWith('flow.') || key.startsWith('stats.') || key.startsWith('probe.')) return KeyClass.Local;
   if (key.startsWith('user.') || key.startsWith('ipuser.') || key.startsWith('gtp.')) return KeyClass.Persistent;
   return KeyClass.Volatile;
 }

@@ -1,4 +1,5 @@
 import { Counter } from './pipeline-counters';
+import type { UpstreamStatus } from './upstreams';
 import type { KbApplier } from './kb-applier';
 
 /**
@@ -15,7 +16,7 @@ export interface ProbeStatus {
   pipelineThread: 'main' | 'worker';
 }
 
-export function statsKeys(c: Float64Array, kb: KbApplier | null = null): Record<string, number> {
+export function statsKeys(c: Float64Array, kb: KbApplier | null = null, up: UpstreamStatus | null = null): Record<string, number> {
   return {
     'stats.packets': c[Counter.Packets],
     'stats.bytes': c[Counter.Bytes],
@@ -42,10 +43,13 @@ export function statsKeys(c: Float64Array, kb: KbApplier | null = null): Record<
     'stats.hosts.evicted': kb?.hostsEvicted ?? 0,
     'stats.kb.batches': kb?.batches ?? 0,
     'stats.kb.updates': kb?.ops ?? 0,
+    'stats.upstream.connected': up?.connected ?? 0,
+    'stats.upstream.pending': up?.pending ?? 0,
+    'stats.upstream.dropped': up?.dropped ?? 0,
   };
 }
 
-export function infoProbeLines(name: string, c: Float64Array, status: ProbeStatus, kb: KbApplier | null = null): string[] {
+export function infoProbeLines(name: string, c: Float64Array, status: ProbeStatus, kb: KbApplier | null = null, up: UpstreamStatus | null = null): string[] {
   return [
     `probe_name:${name}`,
     `pipeline_thread:${status.pipelineThread}`,
@@ -77,10 +81,12 @@ export function infoProbeLines(name: string, c: Float64Array, status: ProbeStatu
     `pcap_files:${status.files}`,
     `pcap_damaged:${status.damagedFiles}`,
     `pcap_eof:${status.pcapEof ? 1 : 0}`,
-    // No upstream replication is configured in this build of the probe.
-    'upstreams:0',
-    'upstream_connected:0',
-    'upstream_pending:0',
-    'upstream_dropped:0',
+    `upstreams:${up?.upstreams ?? 0}`,
+    `upstream_connected:${up?.connected ?? 0}`,
+    `upstream_pending:${up?.pending ?? 0}`,
+    `upstream_dropped:${up?.dropped ?? 0}`,
+    `upstream_batches:${up?.batches ?? 0}`,
+    `upstream_commands:${up?.commands ?? 0}`,
+    `upstream_rejected:${up?.rejected ?? 0}`,
   ];
 }

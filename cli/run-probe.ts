@@ -10,6 +10,10 @@ import { PipelineJob, PipelineJobConfig } from '../cache/pipeline-job';
 import { PipelineThread } from '../cache/pipeline-thread';
 import { Counter, newCounterArray } from '../cache/pipeline-counters';
 import type { KbBatch } from '../cache/kb-updates';
+import { Upstreams } from '../cache/upstreams';
+import { redisOptionsFromUrl } from '../cache/upstream-link';
+import { opsFromCommand } from '../cache/command-ops';
+import { fromBytes } from '../server';
 
 export interface ProbeConfig {
   pcap: string[];
@@ -35,6 +39,9 @@ export interface ProbeConfig {
   userId: 'imsi' | 'msisdn';
   /** 0: the packet pipeline runs on the main thread; 1: in a worker_thread. */
   workers: number;
+  upstream: string[];
+  upstreamCluster?: boolean;
+  upstreamQueue: number;
 }
 
 /** How often stats.* keys are refreshed in the key space (DESIGN.md's flush interval). */
@@ -51,6 +58,11 @@ const SLICE_MS = 10;
 
 /** How long a stopping worker may take to export its flows before it is terminated. */
 const WORKER_STOP_GRACE_MS = 10_000;
+
+/** How often held updates go to the upstreams. */
+const UPSTREAM_FLUSH_MS = 20;
+/** At the end (--exit-on-eof, SIGINT/SIGTERM), how long the upstreams may take to receive what is queued. */
+const UPSTREAM_DRAIN_MS = 10_000;
 
 function warn(message: string): void {
   process.stderr.write(`microcloud: warning: ${message}\n`);
@@ -84,6 +96,15 @@ export async function runProbe(cfg: ProbeConfig): Promise<number | null> {
     return 2;
   }
   const totalBytes = files.reduce((sum, f) => sum + f.size, 0);
+  for (const url of cfg.upstream) {
+    try {
+      redisOptionsFromUrl(url);
+    } catch (err) {
+      for (const f of files) f.close();
+      process.stderr.write(`microcloud: ${(err as Error).message}\n`);
+      return 2;
+    }
+  }
   if (cfg.flowsOut !== undefined) {
     // Checked here so a bad path is a one-line error before any work, wherever the pipeline runs.
     try {
@@ -124,7 +145,7 @@ export async function runProbe(cfg: ProbeConfig): Promise<number | null> {
     batch: cfg.batch,
     sliceMs: SLICE_MS,
     flowsOut: cfg.flowsOut ?? null,
-    knowledge: server === null ? null : { flushIntervalUs: cfg.flushMs * 1000, minFlushWallMs: Math.min(cfg.flushMs, MIN_FLUSH_WALL_MS), wallFlushMs: Math.min(cfg.flushMs, STATS_FLUSH_MS) },
+    knowledge: server === null && cfg.upstream.length === 0 ? null : { flushIntervalUs: cfg.flushMs * 1000, minFlushWallMs: Math.min(cfg.flushMs, MIN_FLUSH_WALL_MS), wallFlushMs: Math.min(cfg.flushMs, STATS_FLUSH_MS) },
   };
   const fileDamaged = (message: string): void => {
     status.damagedFiles++;
@@ -140,7 +161,27 @@ export async function runProbe(cfg: ProbeConfig): Promise<number | null> {
     flowTtlSec: Math.max(cfg.idleTimeout, cfg.activeTimeout) * 2 + 60,
     onApplied: (n) => thread?.applied(n),
   });
-  const enqueue = (batch: KbBatch): void => applier?.enqueue(batch);
+  const upstreams = cfg.upstream.length === 0 ? null : new Upstreams(cfg.upstream, {
+    cluster: cfg.upstreamCluster === true,
+    probe: cfg.name,
+    hostTtlSec: cfg.hostTtl,
+    maxQueue: cfg.upstreamQueue,
+    flushMs: UPSTREAM_FLUSH_MS,
+    log: warn,
+  });
+  if (upstreams !== null && server !== null) {
+    // Chaining: what a peer probe writes here goes on to this probe's upstreams.
+    const up = upstreams;
+    server.core.onWrite = (argv) => {
+      const ops = opsFromCommand(argv.map(fromBytes));
+      if (ops.length > 0) up.send(ops);
+    };
+  }
+  const enqueue = (batch: KbBatch): void => {
+    upstreams?.send(batch.ops);
+    if (applier !== null) applier.enqueue(batch);
+    else thread?.applied(batch.ops.length);
+  };
 
   let handle: PipelineHandle;
   if (cfg.workers > 0) {
@@ -153,7 +194,7 @@ export async function runProbe(cfg: ProbeConfig): Promise<number | null> {
     const job = new PipelineJob(files, jobConfig, {
       emit: enqueue,
       // Backpressure: reading waits while the store has many updates to apply.
-      busy: () => applier !== null && applier.pending > MAX_PENDING_UPDATES,
+      busy: () => (applier !== null && applier.pending > MAX_PENDING_UPDATES) || (upstreams !== null && upstreams.status().pending > cfg.upstreamQueue),
       warn,
       fileDamaged,
       progress: () => {},
@@ -173,7 +214,7 @@ export async function runProbe(cfg: ProbeConfig): Promise<number | null> {
   const loopDelay = monitorEventLoopDelay({ resolution: 10 });
   loopDelay.enable();
   server?.setInfoSection('probe', () => [
-    ...infoProbeLines(cfg.name, counters, status, applier),
+    ...infoProbeLines(cfg.name, counters, status, applier, upstreams?.status() ?? null),
     `eventloop_delay_p99_ms:${(loopDelay.percentile(99) / 1e6).toFixed(1)}`,
     `eventloop_delay_max_ms:${(loopDelay.max / 1e6).toFixed(1)}`,
   ]);
@@ -183,7 +224,7 @@ export async function runProbe(cfg: ProbeConfig): Promise<number | null> {
   const publishStats = (): void => {
     progress.update(counters[Counter.BytesRead], counters[Counter.Packets], label);
     if (kb === null) return;
-    const keys = statsKeys(counters, applier);
+    const keys = statsKeys(counters, applier, upstreams?.status() ?? null);
     for (const key in keys) kb.set(key, keys[key]);
   };
   const statsTimer = setInterval(publishStats, Math.min(cfg.flushMs, STATS_FLUSH_MS));
@@ -203,9 +244,15 @@ export async function runProbe(cfg: ProbeConfig): Promise<number | null> {
       progress.done();
       if (cfg.statsOut !== undefined) writeStats(cfg.statsOut, counters, damage);
       const bye = (): never => process.exit(0);
-      const closing = thread !== null ? thread.terminate().then(() => server?.close()) : server?.close();
-      if (closing !== undefined) closing.then(bye, bye);
-      else bye();
+      const closing = (async () => {
+        await thread?.terminate();
+        if (upstreams !== null) {
+          if (!(await upstreams.drain(UPSTREAM_DRAIN_MS))) warn(`${upstreams.status().pending} updates did not reach the upstreams`);
+          await upstreams.close();
+        }
+        await server?.close();
+      })();
+      closing.then(bye, bye);
     };
     Promise.race([handle.done, grace]).then(exit, exit);
   };
@@ -218,6 +265,7 @@ export async function runProbe(cfg: ProbeConfig): Promise<number | null> {
   } catch (err) {
     process.stderr.write(`microcloud: pipeline failed: ${(err as Error).message}\n`);
     clearInterval(statsTimer);
+    await upstreams?.close();
     await server?.close();
     return 1;
   }
@@ -232,6 +280,11 @@ export async function runProbe(cfg: ProbeConfig): Promise<number | null> {
   if (cfg.exitOnEof || server === null) {
     clearInterval(statsTimer);
     await thread?.terminate();
+    if (upstreams !== null) {
+      // Exit once everything reached the upstreams (bounded: an upstream may be away for good).
+      if (!(await upstreams.drain(UPSTREAM_DRAIN_MS))) warn(`${upstreams.status().pending} updates did not reach the upstreams`);
+      await upstreams.close();
+    }
     await server?.close();
     process.removeListener('SIGINT', shutdown);
     process.removeListener('SIGTERM', shutdown);

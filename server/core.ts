@@ -173,12 +173,20 @@ export class ServerCore {
     return null;
   }
 
+  /**
+   * Told of every write command (and PUBLISH) a client ran successfully, in
+   * byte-string form: how a probe passes what a chained peer sends it on to
+   * its own upstreams.
+   */
+  onWrite: ((argv: readonly string[]) => void) | null = null;
+
   /** Calls a command's handler, turning thrown RespErrors into error replies. */
   call(c: Client, cmd: Command, argv: string[]): void {
     c.lastCmd = cmd.name;
     this.stats.commandsProcessed++;
     try {
       (cmd.handler as NonNullable<Command['handler']>)(c, argv, this);
+      if (this.onWrite !== null && (cmd.name === 'publish' || cmd.flags.includes('write'))) this.onWrite(argv);
     } catch (e) {
       this.stats.errorReplies++;
       if (e instanceof RespError) c.w.error(e.message);
