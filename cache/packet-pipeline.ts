@@ -155,7 +155,10 @@ export class PacketPipeline {
     if (this.kb !== null && !flow.kbDirty) this.kb.builder.markDirty(flow);
     if (p.protocol === 17 && p.payloadLength > 0 && this.signalling.udp(p, buf, flow, now)) this.flushSignalling();
     // A new flow is attributed while its user is connected (later lookups happen at flushes and export).
-    if (flow.subscriberGen < 0 && this.signalling.users.size !== 0) this.signalling.attribute(flow);
+    if (flow.subscriberGen < 0 && this.signalling.attributing) {
+      this.signalling.tick(now);
+      this.signalling.attribute(flow);
+    }
     if (flow.srcMacHi < 0 && p.ethOffset >= 0) this.noteMacs(flow, buf, p.ethOffset, this.table.lastForward);
     if (p.isFragment) {
       if (p.isLaterFragment) {
@@ -204,6 +207,7 @@ export class PacketPipeline {
     const wall = Date.now();
     if (!force && wall - this.lastFlushWallMs < kb.minFlushWallMs && kb.builder.pendingFlows < FLUSH_PENDING_FLOWS) return;
     this.lastFlushWallMs = wall;
+    this.signalling.tick(this.nowUs);
     const batch = kb.builder.flush(this.nowUs);
     if (batch !== null) kb.emit(batch);
   }

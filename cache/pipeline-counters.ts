@@ -30,6 +30,9 @@ export const enum Counter {
   Users,
   UserConnects,
   UserDisconnects,
+  /** Questions asked of the cloud, and those it answered with a user. */
+  CloudLookups,
+  CloudHits,
   Count,
 }
 
@@ -63,4 +66,6 @@ export function writeCounters(pipeline: PacketPipeline, out: Float64Array): void
   out[Counter.Users] = sig.users.size;
   out[Counter.UserConnects] = sig.users.connects;
   out[Counter.UserDisconnects] = sig.users.disconnects;
+  out[Counter.CloudLookups] = sig.lookups;
+  out[Counter.CloudHits] = sig.lookupHits;
 }

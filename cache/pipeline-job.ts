@@ -1,6 +1,7 @@
 import { CaptureFile } from '../capture/capture-file';
 import { CaptureReplay } from '../capture/replay';
-import { flowToRecord } from '../export/flow-record';
+import { addSubscriberFields, flowToRecord, FlowRecord } from '../export/flow-record';
+import type { RemoteUser } from '../dissectors/subscriber-directory';
 import { JsonLinesWriter } from '../export/jsonl-writer';
 import { KnowledgeBuilder } from './kb-builder';
 import type { KbBatch } from './kb-updates';
@@ -35,6 +36,17 @@ export interface PipelineJobHooks {
   /** A file ended early; the message says where and why. */
   fileDamaged(message: string): void;
   progress(bytesRead: number, label: string): void;
+  /** Present when there is a cloud to ask who is behind an address or tunnel (the answer comes back through answer()). */
+  ask?(query: string): void;
+}
+
+/** A record waits at most this long for the cloud to name its user (DESIGN.md: a bounded wait before export). */
+const LOOKUP_WAIT_MS = 300;
+
+interface HeldRecord {
+  record: FlowRecord;
+  queries: string[];
+  deadlineMs: number;
 }
 
 /** Flows exported per event-loop turn at the end of a capture. */
@@ -53,6 +65,9 @@ export class PipelineJob {
   private stopped = false;
   private finished = false;
   private flushTimer: NodeJS.Timeout | null = null;
+  private releaseTimer: NodeJS.Timeout | null = null;
+  /** Records of flows whose user the cloud is being asked about. */
+  private held: HeldRecord[] = [];
 
   /** `files` are already open (the caller reports a bad file before any work). */
   constructor(files: CaptureFile[], private readonly cfg: PipelineJobConfig, private readonly hooks: PipelineJobHooks, readonly counters: Float64Array) {
@@ -63,8 +78,20 @@ export class PipelineJob {
       knowledge = { builder: new KnowledgeBuilder({ liveFlows: true }), flushIntervalUs: cfg.knowledge.flushIntervalUs, minFlushWallMs: cfg.knowledge.minFlushWallMs, emit: hooks.emit };
     }
     this.pipeline = new PacketPipeline(cfg.pipeline, (flow, reason) => {
-      if (writer !== null) writer.write(flowToRecord(flow, reason));
+      if (writer === null) return;
+      const record = flowToRecord(flow, reason);
+      const sig = this.pipeline.signalling;
+      if (flow.subscriber === null && sig.cloud !== null) {
+        const queries = sig.queries(flow);
+        if (sig.awaiting(queries)) {
+          this.held.push({ record, queries, deadlineMs: Date.now() + LOOKUP_WAIT_MS });
+          return;
+        }
+      }
+      writer.write(record);
     }, hooks.warn, knowledge);
+    const ask = hooks.ask;
+    if (ask !== undefined) this.pipeline.signalling.cloud = { ask: (q) => ask.call(hooks, q) };
     this.replay = new CaptureReplay(files, { realtime: cfg.realtime, loop: cfg.loop, batch: cfg.batch > 0 ? cfg.batch : 4096, sliceMs: cfg.sliceMs }, this.pipeline.onPacket, {
       progress: (bytes, label) => {
         this.publishCounters();
@@ -80,6 +107,34 @@ export class PipelineJob {
 
   get totalBytes(): number {
     return this.replay.totalBytes;
+  }
+
+  /** The cloud's answer to a question the pipeline asked. */
+  answer(query: string, user: RemoteUser | null): void {
+    this.pipeline.signalling.answer(query, user);
+    if (this.held.length > 0) this.releaseHeld(false);
+  }
+
+  /** events.user from another probe. */
+  remoteEvent(event: string, user: RemoteUser): void {
+    this.pipeline.signalling.remoteEvent(event, user);
+  }
+
+  /** Writes the held records whose questions were answered (or timed out); all of them with `force`. */
+  private releaseHeld(force: boolean): void {
+    const sig = this.pipeline.signalling;
+    const now = Date.now();
+    const still: HeldRecord[] = [];
+    for (const h of this.held) {
+      if (!force && now < h.deadlineMs && sig.awaiting(h.queries)) {
+        still.push(h);
+        continue;
+      }
+      const sub = sig.userFor(h.queries);
+      if (sub !== null) addSubscriberFields(h.record, sub);
+      this.writer?.write(h.record);
+    }
+    this.held = still;
   }
 
   /** Refreshes the counter array the server reads. */
@@ -98,6 +153,10 @@ export class PipelineJob {
       this.flushTimer = setInterval(() => this.pipeline.flushKnowledge(), k.wallFlushMs);
       this.flushTimer.unref();
     }
+    if (this.pipeline.signalling.cloud !== null) {
+      this.releaseTimer = setInterval(() => this.releaseHeld(false), 20);
+      this.releaseTimer.unref();
+    }
     await this.replay.run();
     // A large cache must not stall the event loop at the end either.
     while (!this.stopped) {
@@ -106,6 +165,11 @@ export class PipelineJob {
       if (!this.pipeline.finishSome(FINISH_SLICE_FLOWS)) break;
       this.publishCounters();
       await new Promise((r) => setImmediate(r));
+    }
+    // The last records may wait (bounded) for the cloud to name their users.
+    while (!this.stopped && this.held.length > 0) {
+      await new Promise((r) => setTimeout(r, 10));
+      this.releaseHeld(false);
     }
     if (this.stopped) return false;
     this.finish();
@@ -123,7 +187,9 @@ export class PipelineJob {
     if (this.finished) return;
     this.finished = true;
     if (this.flushTimer !== null) clearInterval(this.flushTimer);
+    if (this.releaseTimer !== null) clearInterval(this.releaseTimer);
     this.pipeline.finish();
+    this.releaseHeld(true);
     this.writer?.close();
     this.publishCounters();
   }

@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { KbBatch } from './kb-updates';
+import type { RemoteUser } from '../dissectors/subscriber-directory';
 import type { PipelineJobConfig } from './pipeline-job';
 import { newCounterArray } from './pipeline-counters';
 import { FlowSlot, MainMessage, PipelineWorkerData, WorkerMessage } from './pipeline-worker-protocol';
@@ -10,6 +11,8 @@ export interface PipelineThreadHooks {
   batch(batch: KbBatch): void;
   warn(message: string): void;
   fileDamaged(message: string): void;
+  /** Present when there is a cloud to ask: the pipeline's questions. */
+  ask?(query: string): void;
 }
 
 /**
@@ -28,7 +31,7 @@ export class PipelineThread {
     this.counters = newCounterArray(true);
     const flowBuf = new SharedArrayBuffer(FlowSlot.Count * Int32Array.BYTES_PER_ELEMENT);
     this.flow = new Int32Array(flowBuf);
-    const data: PipelineWorkerData = { job, counters: this.counters.buffer as SharedArrayBuffer, flow: flowBuf };
+    const data: PipelineWorkerData = { job, counters: this.counters.buffer as SharedArrayBuffer, flow: flowBuf, cloud: hooks.ask !== undefined };
     this.worker = new Worker(path.join(__dirname, 'pipeline-worker.js'), { workerData: data });
     this.ended = new Promise<boolean>((resolve, reject) => {
       let done = false;
@@ -39,6 +42,7 @@ export class PipelineThread {
           case 'damaged': hooks.fileDamaged(m.message); break;
           case 'done': done = true; resolve(m.eof); break;
           case 'error': reject(new Error(m.message)); break;
+          case 'ask': hooks.ask?.(m.query); break;
         }
       });
       this.worker.on('error', reject);
@@ -57,6 +61,18 @@ export class PipelineThread {
   applied(n: number): void {
     this.opsApplied = (this.opsApplied + n) | 0;
     Atomics.store(this.flow, FlowSlot.OpsApplied, this.opsApplied);
+  }
+
+  answer(query: string, user: RemoteUser | null): void {
+    this.post({ t: 'answer', query, user });
+  }
+
+  remoteEvent(event: string, user: RemoteUser): void {
+    this.post({ t: 'event', event, user });
+  }
+
+  private post(m: MainMessage): void {
+    this.worker.postMessage(m);
   }
 
   /** Asks the worker to stop reading, export its flows and flush; run() then resolves false. */

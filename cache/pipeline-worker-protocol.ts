@@ -1,5 +1,6 @@
 import type { KbBatch } from './kb-updates';
 import type { PipelineJobConfig } from './pipeline-job';
+import type { RemoteUser } from '../dissectors/subscriber-directory';
 
 /**
  * The boundary between the main thread (store, RESP server, upstreams) and a
@@ -13,6 +14,8 @@ export interface PipelineWorkerData {
   counters: SharedArrayBuffer;
   /** Int32Array view: [0] knowledge-base ops the main thread has applied (wrapping). */
   flow: SharedArrayBuffer;
+  /** The main thread can ask the cloud who is behind an address or tunnel. */
+  cloud: boolean;
 }
 
 export const enum FlowSlot {
@@ -27,7 +30,12 @@ export type WorkerMessage =
   | { t: 'damaged'; message: string }
   /** The job ended: every flow exported, every batch posted before this message. */
   | { t: 'done'; eof: boolean }
-  | { t: 'error'; message: string };
+  | { t: 'error'; message: string }
+  /** Who is behind `ip:<addr>` / `teid:<node>.<teid>`? (asked of the cloud by the main thread) */
+  | { t: 'ask'; query: string };
 
 /** Main -> worker. */
-export type MainMessage = { t: 'stop' };
+export type MainMessage =
+  | { t: 'stop' }
+  | { t: 'answer'; query: string; user: RemoteUser | null }
+  | { t: 'event'; event: string; user: RemoteUser };

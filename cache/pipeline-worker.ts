@@ -34,10 +34,13 @@ function main(): void {
     warn: (message) => post({ t: 'warn', message }),
     fileDamaged: (message) => post({ t: 'damaged', message }),
     progress: () => {},
+    ...(data.cloud ? { ask: (query: string) => post({ t: 'ask', query }) } : {}),
   }, new Float64Array(data.counters));
 
   port.on('message', (m: MainMessage) => {
     if (m.t === 'stop') job.stop();
+    else if (m.t === 'answer') job.answer(m.query, m.user);
+    else if (m.t === 'event') job.remoteEvent(m.event, m.user);
   });
   job.run().then((eof) => {
     job.finish();

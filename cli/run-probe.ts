@@ -13,6 +13,8 @@ import type { KbBatch } from '../cache/kb-updates';
 import { Upstreams } from '../cache/upstreams';
 import { redisOptionsFromUrl } from '../cache/upstream-link';
 import { opsFromCommand } from '../cache/command-ops';
+import { CloudLookup } from '../cache/cloud-lookup';
+import type { RemoteUser } from '../dissectors/subscriber-directory';
 import { fromBytes } from '../server';
 
 export interface ProbeConfig {
@@ -74,7 +76,12 @@ interface PipelineHandle {
   /** Resolves once the job ended and its flows are exported: true at end of capture, false when stopped. */
   readonly done: Promise<boolean>;
   stop(): void;
+  answer(query: string, user: RemoteUser | null): void;
+  remoteEvent(event: string, user: RemoteUser): void;
 }
+
+/** Questions to the cloud in flight at once. */
+const CLOUD_MAX_IN_FLIGHT = 256;
 
 /**
  * Runs the probe: opens every capture first (a bad file is a one-line error
@@ -183,13 +190,19 @@ export async function runProbe(cfg: ProbeConfig): Promise<number | null> {
     else thread?.applied(batch.ops.length);
   };
 
-  let handle: PipelineHandle;
+  // The low-latency channel: who is behind an address or tunnel, and events.user, from the first upstream.
+  let handle: PipelineHandle | null = null;
+  const cloud = cfg.upstream.length === 0 ? null : new CloudLookup(
+    { url: cfg.upstream[0], cluster: cfg.upstreamCluster === true, probe: cfg.name, maxInFlight: CLOUD_MAX_IN_FLIGHT, log: warn },
+    { answer: (q, user) => handle?.answer(q, user), event: (e, user) => handle?.remoteEvent(e, user) },
+  );
+  const ask = cloud === null ? {} : { ask: (q: string) => cloud.ask(q) };
   if (cfg.workers > 0) {
     // The worker opens the files itself; these served to check them.
     for (const f of files) f.close();
-    const t = new PipelineThread(jobConfig, { batch: enqueue, warn, fileDamaged });
+    const t = new PipelineThread(jobConfig, { batch: enqueue, warn, fileDamaged, ...ask });
     thread = t;
-    handle = { counters: t.counters, done: t.run(), stop: () => t.stop() };
+    handle = { counters: t.counters, done: t.run(), stop: () => t.stop(), answer: (q, u) => t.answer(q, u), remoteEvent: (e, u) => t.remoteEvent(e, u) };
   } else {
     const job = new PipelineJob(files, jobConfig, {
       emit: enqueue,
@@ -198,6 +211,7 @@ export async function runProbe(cfg: ProbeConfig): Promise<number | null> {
       warn,
       fileDamaged,
       progress: () => {},
+      ...ask,
     }, newCounterArray());
     handle = {
       counters: job.counters,
@@ -206,9 +220,12 @@ export async function runProbe(cfg: ProbeConfig): Promise<number | null> {
         return eof;
       }),
       stop: () => job.stop(),
+      answer: (q, u) => job.answer(q, u),
+      remoteEvent: (e, u) => job.remoteEvent(e, u),
     };
   }
-  const counters = handle.counters;
+  const pipelineHandle: PipelineHandle = handle;
+  const counters = pipelineHandle.counters;
 
   // How long the event loop was held up: what RESP clients wait at worst.
   const loopDelay = monitorEventLoopDelay({ resolution: 10 });
@@ -234,7 +251,7 @@ export async function runProbe(cfg: ProbeConfig): Promise<number | null> {
   const shutdown = (): void => {
     if (stopping) return;
     stopping = true;
-    handle.stop();
+    pipelineHandle.stop();
     // A worker exports its flows and posts its last batches before `done`.
     const grace = new Promise<boolean>((resolve) => setTimeout(() => resolve(false), WORKER_STOP_GRACE_MS).unref());
     const exit = (): void => {
@@ -250,22 +267,24 @@ export async function runProbe(cfg: ProbeConfig): Promise<number | null> {
           if (!(await upstreams.drain(UPSTREAM_DRAIN_MS))) warn(`${upstreams.status().pending} updates did not reach the upstreams`);
           await upstreams.close();
         }
+        await cloud?.close();
         await server?.close();
       })();
       closing.then(bye, bye);
     };
-    Promise.race([handle.done, grace]).then(exit, exit);
+    Promise.race([pipelineHandle.done, grace]).then(exit, exit);
   };
   process.once('SIGINT', shutdown);
   process.once('SIGTERM', shutdown);
 
   let eof: boolean;
   try {
-    eof = await handle.done;
+    eof = await pipelineHandle.done;
   } catch (err) {
     process.stderr.write(`microcloud: pipeline failed: ${(err as Error).message}\n`);
     clearInterval(statsTimer);
     await upstreams?.close();
+    await cloud?.close();
     await server?.close();
     return 1;
   }
@@ -285,6 +304,7 @@ export async function runProbe(cfg: ProbeConfig): Promise<number | null> {
       if (!(await upstreams.drain(UPSTREAM_DRAIN_MS))) warn(`${upstreams.status().pending} updates did not reach the upstreams`);
       await upstreams.close();
     }
+    await cloud?.close();
     await server?.close();
     process.removeListener('SIGINT', shutdown);
     process.removeListener('SIGTERM', shutdown);

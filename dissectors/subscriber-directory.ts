@@ -54,11 +54,35 @@ export class Subscriber {
   gtp: GtpSession | null = null;
   /** False once disconnected: flows attributed earlier keep it, new lookups do not find it. */
   active = true;
+  /**
+   * Learned from the cloud (another probe's signalling), not from this
+   * probe's: it names flows but writes no keys and publishes no events here.
+   * Valid until `remoteUntilUs` (pipeline time), refreshed by events and lookups.
+   */
+  remote = false;
+  remoteUntilUs = 0;
+  /** Tunnel keys of a remote subscriber (`<node>.<teid>`): what the cloud said. */
+  remoteTunnels: string[] = [];
   /** Addresses and `<node>.<teid>` tunnel keys the directory holds for it (what the store has). */
   indexedIps: string[] = [];
   indexedTunnels: string[] = [];
 
   constructor(public name: string, readonly source: SubscriberSource) {}
+}
+
+/** A subscriber as the cloud describes it (user.<name>, gtp.imsi.<imsi>, events.user). */
+export interface RemoteUser {
+  name: string;
+  source: string;
+  ip: string | null;
+  ipv6: string | null;
+  imsi: string | null;
+  msisdn: string | null;
+  imei: string | null;
+  apn: string | null;
+  cell: string | null;
+  /** `<node>.<teid>` of its user-plane tunnel endpoints, as far as the cloud knows them. */
+  tunnels: string[];
 }
 
 export interface DirectoryOptions {
@@ -89,6 +113,72 @@ export class SubscriberDirectory {
 
   get size(): number {
     return this.byName.size;
+  }
+
+  /**
+   * Indexes a subscriber another probe learned (lookup answer or events.user)
+   * until `untilUs`. A subscriber this probe's own signalling knows wins.
+   * Writes no key and publishes nothing: the cloud has them already.
+   */
+  learnRemote(r: RemoteUser, untilUs: number): Subscriber | null {
+    const existing = this.byName.get(r.name);
+    if (existing !== undefined && !existing.remote) return existing;
+    const sub = existing ?? new Subscriber(r.name, r.source === 'gtpv1' || r.source === 'gtpv2' ? r.source : 'radius');
+    sub.remote = true;
+    sub.remoteUntilUs = untilUs;
+    sub.active = true;
+    this.forgetRemoteIndex(sub);
+    sub.ip = r.ip;
+    sub.ipv6 = r.ipv6;
+    sub.imsi = r.imsi;
+    sub.msisdn = r.msisdn;
+    sub.imei = r.imei;
+    sub.apn = r.apn;
+    sub.cell = r.cell;
+    const tunnels = [...new Set([...sub.remoteTunnels, ...r.tunnels])];
+    sub.remoteTunnels = tunnels;
+    this.byName.set(sub.name, sub);
+    for (const ip of [sub.ip, sub.ipv6]) {
+      if (ip === null) continue;
+      const holder = this.byIp.get(ip);
+      if (holder === undefined || holder.remote) this.byIp.set(ip, sub);
+    }
+    for (const key of tunnels) {
+      const holder = this.byTeid.get(key);
+      if (holder === undefined || holder.remote) this.byTeid.set(key, sub);
+    }
+    this.generation++;
+    return sub;
+  }
+
+  /** Another probe said the subscriber left (events.user disconnect). */
+  forgetRemote(name: string): void {
+    const sub = this.byName.get(name);
+    if (sub === undefined || !sub.remote) return;
+    this.byName.delete(name);
+    this.forgetRemoteIndex(sub);
+    sub.active = false;
+    this.generation++;
+  }
+
+  private forgetRemoteIndex(sub: Subscriber): void {
+    for (const ip of [sub.ip, sub.ipv6]) if (ip !== null && this.byIp.get(ip) === sub) this.byIp.delete(ip);
+    for (const key of sub.remoteTunnels) if (this.byTeid.get(key) === sub) this.byTeid.delete(key);
+  }
+
+  /** A remote subscriber still valid at `nowUs`, or a local one; stale remote ones are dropped. */
+  private fresh(sub: Subscriber | undefined, nowUs: number): Subscriber | undefined {
+    if (sub === undefined || !sub.remote || sub.remoteUntilUs >= nowUs) return sub;
+    this.forgetRemote(sub.name);
+    return undefined;
+  }
+
+  addressUser(ip: string, nowUs: number): Subscriber | undefined {
+    return this.fresh(this.byIp.get(ip), nowUs);
+  }
+
+  tunnelUser(node: string, teid: number, nowUs: number): Subscriber | undefined {
+    return this.fresh(this.byTeid.get(`${node}.${teid >>> 0}`), nowUs);
   }
 
   byUserName(name: string): Subscriber | undefined {
@@ -122,6 +212,11 @@ export class SubscriberDirectory {
    */
   announce(sub: Subscriber, tsUs: number, event: 'connect' | 'update'): void {
     const previous = this.byName.get(sub.name);
+    if (previous !== undefined && previous.remote && previous !== sub) {
+      // This probe's own signalling now speaks for the subscriber.
+      this.forgetRemoteIndex(previous);
+      previous.active = false;
+    }
     const ips = [sub.ip, sub.ipv6].filter((ip): ip is string => ip !== null);
     const tunnels = sub.gtp !== null ? tunnelKeys(sub.gtp) : [];
     if (previous !== undefined && previous !== sub) {
@@ -133,7 +228,7 @@ export class SubscriberDirectory {
     sub.active = true;
     for (const ip of ips) {
       const holder = this.byIp.get(ip);
-      if (holder !== undefined && holder !== sub) this.releaseAddress(holder, ip, tsUs);
+      if (holder !== undefined && holder !== sub && !holder.remote) this.releaseAddress(holder, ip, tsUs);
       this.byIp.set(ip, sub);
     }
     for (const key of tunnels) this.byTeid.set(key, sub);

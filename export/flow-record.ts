@@ -2,6 +2,7 @@ import { Flow } from '../cache/flow';
 import { FlowEndReason } from '../cache/flow-table';
 import { TunnelType, TUNNEL_NAMES } from '../capture/decoded-packet';
 import { addressText, ipv4Text, ipv6Text, macText } from './address-text';
+import type { Subscriber } from '../dissectors/subscriber-directory';
 
 /**
  * The exported form of a flow, keyed by IANA IPFIX information-element names
@@ -105,14 +106,16 @@ export function flowToRecord(flow: Flow, reason: FlowEndReason): FlowRecord {
     r.destinationMacAddress = macText(flow.dstMacHi, flow.dstMacLo);
   }
   if (flow.tunnel !== TunnelType.None) r.tunnel = tunnelRecord(flow);
-  const sub = flow.subscriber;
-  if (sub !== null) {
-    r.userName = sub.name;
-    if (sub.imsi !== null) r.imsi = sub.imsi;
-    if (sub.msisdn !== null) r.msisdn = sub.msisdn;
-    if (sub.imei !== null) r.imei = sub.imei;
-    if (sub.cell !== null) r.cellId = sub.cell;
-    if (sub.apn !== null) r.apn = sub.apn;
-  }
+  if (flow.subscriber !== null) addSubscriberFields(r, flow.subscriber);
   return r;
+}
+
+/** The user behind a flow: userName and, for mobile subscribers, what GTP-C told. */
+export function addSubscriberFields(r: FlowRecord, sub: Subscriber): void {
+  r.userName = sub.name;
+  if (sub.imsi !== null) r.imsi = sub.imsi;
+  if (sub.msisdn !== null) r.msisdn = sub.msisdn;
+  if (sub.imei !== null) r.imei = sub.imei;
+  if (sub.cell !== null) r.cellId = sub.cell;
+  if (sub.apn !== null) r.apn = sub.apn;
 }
