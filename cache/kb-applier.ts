@@ -1,6 +1,10 @@
 import type { Keyspace } from '../server/store';
 import type { PubSub } from '../server/pubsub';
 import { KbBatch, KeyClass, keyClass } from './kb-updates';
+import { toBytes } from '../server/util';
+
+/** The store keeps byte strings (UTF-8, one char per byte): user names and the like may be any Unicode. */
+const b = (v: string | number): string | number => (typeof v === 'string' ? toBytes(v) : v);
 
 export interface KbApplierOptions {
   /** Seconds a volatile key lives after its last update (DESIGN.md --host-ttl). */
@@ -96,33 +100,35 @@ export class KbApplier {
     const touched = this.touched;
     for (let i = from; i < to; i++) {
       const op = batch.ops[i];
-      const key = op[1];
+      const key = toBytes(op[1]);
       try {
       switch (op[0]) {
         case 'hincrby':
-          st.hincrby(key, op[2], op[3]);
+          st.hincrby(key, toBytes(op[2]), op[3]);
           break;
         case 'hset':
-          st.hset(key, op[2], op[3]);
+          st.hset(key, toBytes(op[2]), b(op[3]));
           break;
-        case 'hsetnx':
-          if (st.hget(key, op[2]) === undefined) st.hset(key, op[2], op[3]);
+        case 'hsetnx': {
+          const field = toBytes(op[2]);
+          if (st.hget(key, field) === undefined) st.hset(key, field, b(op[3]));
           break;
+        }
         case 'zincrby':
-          st.zincrby(key, op[3], op[2]);
+          st.zincrby(key, toBytes(op[3]), op[2]);
           break;
         case 'set':
-          st.set(key, op[2]);
+          st.set(key, b(op[2]));
           break;
         case 'hdel':
           // Removing a field refreshes nothing: the host's TTL follows its traffic.
-          st.hdel(key, [op[2]]);
+          st.hdel(key, [toBytes(op[2])]);
           continue;
         case 'del':
           st.del(key);
           continue;
         case 'publish':
-          this.pubsub?.publish(op[1], op[2]);
+          this.pubsub?.publish(key, toBytes(op[2]));
           continue;
       }
       } catch {
