@@ -2,6 +2,7 @@ import { CaptureFile } from '../capture/capture-file';
 import { CaptureReplay } from '../capture/replay';
 import { addSubscriberFields, flowToRecord, FlowRecord } from '../export/flow-record';
 import type { RemoteUser } from '../dissectors/subscriber-directory';
+import type { SavedSubscriber } from '../dissectors/subscriber-restore';
 import { JsonLinesWriter } from '../export/jsonl-writer';
 import { KnowledgeBuilder } from './kb-builder';
 import type { KbBatch } from './kb-updates';
@@ -23,6 +24,8 @@ export interface PipelineJobConfig {
   /** Longest stretch of packet work before the event loop gets a turn. */
   sliceMs: number;
   flowsOut: string | null;
+  /** Subscribers restored from the persistent keys (--data-dir) before the first packet. */
+  restore: SavedSubscriber[];
   /** Knowledge-base flushing; null when nothing consumes updates (no store). */
   knowledge: { flushIntervalUs: number; minFlushWallMs: number; wallFlushMs: number } | null;
 }
@@ -90,6 +93,7 @@ export class PipelineJob {
       }
       writer.write(record);
     }, hooks.warn, knowledge);
+    this.pipeline.signalling.restore(cfg.restore);
     const ask = hooks.ask;
     if (ask !== undefined) this.pipeline.signalling.cloud = { ask: (q) => ask.call(hooks, q) };
     this.replay = new CaptureReplay(files, { realtime: cfg.realtime, loop: cfg.loop, batch: cfg.batch > 0 ? cfg.batch : 4096, sliceMs: cfg.sliceMs }, this.pipeline.onPacket, {

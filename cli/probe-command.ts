@@ -25,6 +25,8 @@ export function addProbeCommand(program: Command): void {
     .option('--upstream <url>', 'replicate the knowledge base to this Redis node, cluster node or probe: redis://[user:pass@]host:port, rediss:// for TLS (repeatable)', collect, [])
     .option('--upstream-cluster', 'the --upstream URLs name nodes of a Redis Cluster')
     .option('--upstream-queue <n>', 'updates held per upstream while it is slow or away; past it counters and events are dropped (counted), persistent keys kept', positiveInt, 1_000_000)
+    .option('--data-dir <dir>', 'keep the persistent keys (user.*, ipuser.*, gtp.*) in an append-only log here; restored at start')
+    .addOption(new Option('--appendfsync <policy>', 'when the log is forced to disk, as Redis: always, everysec or no').choices(['always', 'everysec', 'no']).default('everysec'))
     .option('--realtime', 'replay captures paced by their packet timestamps')
     .option('--loop', 'replay the captures forever (time keeps moving forward)')
     .option('--exit-on-eof', 'exit 0 once the last capture is read and every flow is written')

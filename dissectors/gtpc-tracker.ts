@@ -204,6 +204,11 @@ export class GtpcTracker {
     this.users.remove(sub, nowUs);
   }
 
+  /** A session restored from the persistent keys: later messages find it by its control endpoint. */
+  restore(sub: Subscriber): void {
+    if (sub.gtp !== null) this.indexControl(sub);
+  }
+
   private indexControl(sub: Subscriber): void {
     for (const e of sub.gtp!.control) {
       this.byControl.set(`${e.node}.${e.teid}`, sub);

@@ -7,6 +7,7 @@ import { GTPC_PORT } from './gtpc';
 import { GtpcTracker } from './gtpc-tracker';
 import { RadiusTracker } from './radius-tracker';
 import { DirectoryOptions, RemoteUser, Subscriber, SubscriberDirectory } from './subscriber-directory';
+import { SavedSubscriber, subscriberFromSaved } from './subscriber-restore';
 
 function isRadiusPort(port: number): boolean {
   return port === 1812 || port === 1813 || port === 1645 || port === 1646;
@@ -64,6 +65,15 @@ export class Signalling {
       return true;
     }
     return false;
+  }
+
+  /** Subscribers the persistent keys kept across a restart: known again, as if just signalled. */
+  restore(saved: readonly SavedSubscriber[]): void {
+    for (const s of saved) {
+      const sub = subscriberFromSaved(s);
+      this.users.restore(sub);
+      this.gtpc.restore(sub);
+    }
   }
 
   /** Whether a new flow should be looked up at once. */

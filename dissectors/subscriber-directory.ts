@@ -151,6 +151,21 @@ export class SubscriberDirectory {
     return sub;
   }
 
+  /**
+   * A subscriber whose keys the store already has (restored after a restart
+   * with the same --data-dir): indexed, nothing written, nothing published.
+   */
+  restore(sub: Subscriber): void {
+    this.byName.set(sub.name, sub);
+    const ips = [sub.ip, sub.ipv6].filter((ip): ip is string => ip !== null);
+    for (const ip of ips) this.byIp.set(ip, sub);
+    const tunnels = sub.gtp !== null ? tunnelKeys(sub.gtp) : [];
+    for (const key of tunnels) this.byTeid.set(key, sub);
+    sub.indexedIps = ips;
+    sub.indexedTunnels = tunnels;
+    this.generation++;
+  }
+
   /** Another probe said the subscriber left (events.user disconnect). */
   forgetRemote(name: string): void {
     const sub = this.byName.get(name);
