@@ -11,6 +11,8 @@ export function addProbeCommand(program: Command): void {
     .option('--pcap <file>', 'read a pcap or pcapng file (repeatable; read in order)', collect, [])
     .option('--resp-port <port>', 'RESP (Redis protocol) TCP port; 0 starts no listener', port, 6380)
     .option('--resp-bind <addr>', 'address the RESP listener binds to', '127.0.0.1')
+    .option('--requirepass <password>', 'password of the RESP server\'s default user')
+    .option('--acl-file <file>', 'RESP users in Redis ACL file format, e.g. read-only dashboards and a writer for peer probes')
     .option('--flows-out <file>', 'write one JSON object per exported flow to this file (JSON lines)')
     .option('--idle-timeout <sec>', 'export a flow after this many seconds without packets', seconds, DEFAULT_PIPELINE_OPTIONS.idleTimeoutSec)
     .option('--active-timeout <sec>', 'export a long-lived flow every this many seconds (0: never)', seconds, DEFAULT_PIPELINE_OPTIONS.activeTimeoutSec)

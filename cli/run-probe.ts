@@ -25,6 +25,8 @@ export interface ProbeConfig {
   pcap: string[];
   respPort: number;
   respBind: string;
+  requirepass?: string;
+  aclFile?: string;
   flowsOut?: string;
   idleTimeout: number;
   activeTimeout: number;
@@ -138,10 +140,12 @@ export async function runProbe(cfg: ProbeConfig): Promise<number | null> {
   const damage: string[] = [];
   if (cfg.respPort !== 0) {
     try {
-      server = await startRespServer({ port: cfg.respPort, bind: cfg.respBind, notifyKeyspaceEvents: 'Ex' });
+      server = await startRespServer({ port: cfg.respPort, bind: cfg.respBind, notifyKeyspaceEvents: 'Ex', requirepass: cfg.requirepass, aclFile: cfg.aclFile });
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
-      process.stderr.write(`microcloud: cannot listen on ${cfg.respBind}:${cfg.respPort} (${code ?? (err as Error).message})\n`);
+      process.stderr.write(code !== undefined
+        ? `microcloud: cannot listen on ${cfg.respBind}:${cfg.respPort} (${code})\n`
+        : `microcloud: ${(err as Error).message.split('\n')[0]}\n`);
       for (const f of files) f.close();
       return 2;
     }

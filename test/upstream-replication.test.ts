@@ -139,13 +139,25 @@ t.test('chain: probe -> probe -> redis-server ends with the same keys as probe -
   const direct = await spawnRedis();
   const chained = await spawnRedis();
   const relayPort = await freePort();
-  const relay = spawn(process.execPath, [PROBE_BIN, 'probe', '--no-progress', '--name', 'relay', '--pcap', path.join(tmp, 'empty.pcap'), '--resp-port', String(relayPort), '--upstream', `redis://127.0.0.1:${chained.port}`], { stdio: 'ignore' });
+  // Auth on the relay: a read-only user for dashboards, a writer for peer probes.
+  const acl = path.join(tmp, 'users.acl');
+  fs.writeFileSync(acl, [
+    'user default on >admin-pw ~* &* +@all',
+    'user dashboard on >dash-pw ~* &* -@all +@read +@connection +subscribe +info',
+    'user peer on >peer-pw ~* &* +@all',
+  ].join('\n') + '\n');
+  const relay = spawn(process.execPath, [PROBE_BIN, 'probe', '--no-progress', '--name', 'relay', '--pcap', path.join(tmp, 'empty.pcap'), '--resp-port', String(relayPort), '--acl-file', acl, '--upstream', `redis://127.0.0.1:${chained.port}`], { stdio: 'ignore' });
   const relayExit = exited(relay);
   try {
     await probeInto(demo, [`redis://127.0.0.1:${direct.port}`]);
-    await waitFor('the relay probe', () => infoFields(relayPort).pcap_eof === '1');
-    await probeInto(demo, [`redis://127.0.0.1:${relayPort}`], ['--name', 'edge']);
-    await waitFor('the relay passed everything on', () => infoFields(relayPort).upstream_pending === '0' && infoFields(relayPort).upstream_batches !== '0');
+    const relayInfo = (): Record<string, string> => Object.fromEntries(
+      spawnSync('redis-cli', ['-p', String(relayPort), '--user', 'dashboard', '--pass', 'dash-pw', '--no-auth-warning', 'INFO', 'probe'], { encoding: 'utf8' }).stdout
+        .split(/\r?\n/).filter((l) => l.includes(':')).map((l) => [l.slice(0, l.indexOf(':')), l.slice(l.indexOf(':') + 1)]));
+    await waitFor('the relay probe', () => relayInfo().pcap_eof === '1');
+    const denied = spawnSync('redis-cli', ['-p', String(relayPort), '--user', 'dashboard', '--pass', 'dash-pw', '--no-auth-warning', 'HINCRBY', 'ip.10.0.0.1', 'bytes.sent', '1'], { encoding: 'utf8' }).stdout;
+    t.match(denied, /NOPERM/, 'the dashboard user cannot write');
+    await probeInto(demo, [`redis://peer:peer-pw@127.0.0.1:${relayPort}`], ['--name', 'edge']);
+    await waitFor('the relay passed everything on', () => relayInfo().upstream_pending === '0' && relayInfo().upstream_batches !== '0');
     const persistent = ['user.*', 'ipuser.*', 'gtp.*'];
     const want = await dump([direct.port], persistent);
     t.ok(Object.keys(want).length >= 6, `${Object.keys(want).length} persistent keys`);
