@@ -384,9 +384,11 @@ export async function runProbe(cfg: ProbeConfig): Promise<number | null> {
   if (cfg.exitOnEof || server === null) {
     clearInterval(statsTimer);
     await thread?.terminate();
+    let delivered = true;
     if (upstreams !== null) {
       // Exit once everything reached the upstreams (bounded: an upstream may be away for good).
-      if (!(await upstreams.drain(UPSTREAM_DRAIN_MS))) warn(`${upstreams.status().pending} updates did not reach the upstreams`);
+      delivered = await upstreams.drain(UPSTREAM_DRAIN_MS);
+      if (!delivered) warn(`${upstreams.status().pending} updates did not reach the upstreams`);
       await upstreams.close();
     }
     await cloud?.close();
@@ -394,7 +396,8 @@ export async function runProbe(cfg: ProbeConfig): Promise<number | null> {
     await server?.close();
     process.removeListener('SIGINT', shutdown);
     process.removeListener('SIGTERM', shutdown);
-    return 0;
+    // Scripts can tell a run whose updates did not all reach the cloud.
+    return delivered ? 0 : 1;
   }
   // Keep serving what was learned until SIGINT/SIGTERM.
   process.stderr.write(`microcloud: end of capture; serving RESP on ${cfg.respBind}:${server.port}\n`);

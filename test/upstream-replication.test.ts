@@ -131,6 +131,34 @@ t.test('the same through a three-master Redis Cluster', async (t) => {
   }
 });
 
+t.test('rediss://: replication over TLS to a redis-server with a TLS port', async (t) => {
+  const dir = path.join(tmp, 'tls');
+  fs.mkdirSync(dir);
+  const sh = (args: string[]) => spawnSync('openssl', args, { cwd: dir, encoding: 'utf8' });
+  sh(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '2', '-subj', '/CN=microcloud test CA']);
+  sh(['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=127.0.0.1']);
+  fs.writeFileSync(path.join(dir, 'ext.cnf'), 'subjectAltName=IP:127.0.0.1\n');
+  sh(['x509', '-req', '-in', 'server.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.crt', '-days', '2', '-extfile', 'ext.cnf']);
+  const port = await freePort();
+  const redis = spawn('redis-server', ['--port', '0', '--tls-port', String(port), '--bind', '127.0.0.1', '--tls-cert-file', path.join(dir, 'server.crt'), '--tls-key-file', path.join(dir, 'server.key'),
+    '--tls-ca-cert-file', path.join(dir, 'ca.crt'), '--tls-auth-clients', 'no', '--save', '', '--appendonly', 'no', '--logfile', ''], { stdio: 'ignore' });
+  const cli = (...args: string[]) => spawnSync('redis-cli', ['--tls', '--cacert', path.join(dir, 'ca.crt'), '-p', String(port), ...args], { encoding: 'utf8' }).stdout.trim();
+  try {
+    await waitFor('redis-server on its TLS port', () => cli('PING') === 'PONG');
+    const demo = path.join(tmp, 'demo-tls.pcap');
+    fs.writeFileSync(demo, buildDemoCapture().file);
+    // The operator trusts the upstream's CA the Node.js way.
+    const child = spawn(process.execPath, [PROBE_BIN, 'probe', '--no-progress', '--resp-port', '0', '--exit-on-eof', '--pcap', demo, '--upstream', `rediss://127.0.0.1:${port}`], {
+      stdio: 'ignore', env: { ...process.env, NODE_EXTRA_CA_CERTS: path.join(dir, 'ca.crt') },
+    });
+    t.equal(await exited(child), 0, 'the probe delivered everything and exited 0');
+    t.equal(cli('HGET', 'user.carol@isp.test', 'source'), 'radius', 'user keys arrived over TLS');
+    t.ok(Number(cli('HGET', 'ip.10.100.0.3', 'bytes.sent')) > 0, 'host counters arrived over TLS');
+  } finally {
+    redis.kill('SIGKILL');
+  }
+});
+
 t.test('chain: probe -> probe -> redis-server ends with the same keys as probe -> redis-server', async (t) => {
   const demo = path.join(tmp, 'demo.pcap');
   fs.writeFileSync(demo, buildDemoCapture().file);

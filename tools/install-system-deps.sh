@@ -13,6 +13,7 @@ declare -A probe=(
   [libndpi-bin]=/usr/bin/ndpiReader
   [python3-redis]=/usr/lib/python3/dist-packages/redis/__init__.py
   [tcpreplay]=/usr/bin/tcpreplay
+  [openssl]=/usr/bin/openssl
 )
 missing=()
 for pkg in "${!probe[@]}"; do
