@@ -20,7 +20,7 @@ export interface KbApplierOptions {
 /** Most time spent applying updates per event-loop turn. */
 const APPLY_SLICE_MS = 4;
 /** Ops applied between two clock checks. */
-const APPLY_CHUNK_OPS = 512;
+const APPLY_CHUNK_OPS = 128;
 
 /** Sorted set of hosts by bytes: its members follow the ip.* keys they rank. */
 const TOP_HOSTS = 'top.hosts.bytes';

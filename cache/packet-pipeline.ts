@@ -84,6 +84,8 @@ export class PacketPipeline {
   private nextFlushUs = 0;
   private lastFlushWallMs = 0;
   private lastSignallingFlushWallMs = 0;
+  /** A knowledge-base flush is due: the reader should end its slice and call flushIfDue(). */
+  flushDue = false;
   private readonly kb: KnowledgeSink | null;
   /** RADIUS and GTP-C: who is behind addresses and tunnels. */
   readonly signalling: Signalling;
@@ -125,7 +127,9 @@ export class PacketPipeline {
       // More due than one step's budget: carry on at the next packet.
       this.nextExpiryUs = this.table.expire(now, EXPIRY_BUDGET) ? now : now + EXPIRY_STEP_US;
     }
-    if (now >= this.nextFlushUs || (this.kb !== null && this.kb.builder.pendingFlows >= FLUSH_PENDING_FLOWS)) this.flushKnowledge(false);
+    // The flush itself runs between slices of packet work (flushIfDue), so that a
+    // slice and a flush never add up in one event-loop turn.
+    if (now >= this.nextFlushUs || (this.kb !== null && this.kb.builder.pendingFlows >= FLUSH_PENDING_FLOWS)) this.flushDue = true;
     const p = this.packet;
     const status = this.decoder.decode(buf, off, capLen, wireLen, linkType, p);
     if (status !== DecodeStatus.Ok) {
@@ -197,6 +201,13 @@ export class PacketPipeline {
         ? `link type ${linkType}: frame not decodable, skipped`
         : `link type ${linkType} is not supported: its packets are counted and skipped`);
     }
+  }
+
+  /** Runs a flush that packets made due (at the start of a slice of packet work). */
+  flushIfDue(): void {
+    if (!this.flushDue) return;
+    this.flushDue = false;
+    this.flushKnowledge(false);
   }
 
   /** Sends what the flows did since the last flush to the knowledge base. */

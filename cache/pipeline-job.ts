@@ -103,6 +103,8 @@ export class PipelineJob {
         hooks.progress(bytes, label);
       },
       busy: hooks.busy,
+      sliceStart: () => this.pipeline.flushIfDue(),
+      yieldNow: () => this.pipeline.flushDue,
       fileEnd: (file) => {
         if (file.damage !== null) hooks.fileDamaged(file.damage);
       },

@@ -15,6 +15,10 @@ export interface ReplayHooks {
   progress(bytesRead: number, label: string): void;
   /** True while the consumer is behind: reading pauses for a turn. */
   busy?(): boolean;
+  /** Called at the start of every slice of reading (deferred work of the consumer). */
+  sliceStart?(): void;
+  /** True when the consumer wants the current slice to end now (it has deferred work due). */
+  yieldNow?(): boolean;
   /** A file ended; `damage` says why it ended early, if it did. */
   fileEnd(file: CaptureFile): void;
 }
@@ -123,10 +127,12 @@ export class CaptureReplay {
           this.sink(this.held, 0, this.heldLen, this.heldWire, this.heldTs, this.heldLink);
         }
         const started = Date.now();
+        this.hooks.sliceStart?.();
         const perRead = this.opts.realtime ? 1 : this.opts.batch;
+        const yieldNow = this.hooks.yieldNow;
         let more = true;
         try {
-          while (more && !this.holding && Date.now() - started < this.opts.sliceMs) more = file.read(perRead, this.deliver);
+          while (more && !this.holding && Date.now() - started < this.opts.sliceMs && (yieldNow === undefined || !yieldNow())) more = file.read(perRead, this.deliver);
         } catch (err) {
           // The pipeline never throws on traffic; an I/O error ends this file only.
           file.damage = `${file.path}: read error (${(err as Error).message})`;
