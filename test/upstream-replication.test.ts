@@ -5,7 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import Redis from 'ioredis';
 import { PROBE_BIN } from './helpers/probe-cli';
-import { infoFields, waitFor, exited } from './helpers/probe-server';
+import { waitFor, exited } from './helpers/probe-server';
 import { freePort, spawnRedis } from './helpers/redis-procs';
 import { spawnRedisCluster } from './helpers/redis-cluster';
 import { ndpiPcapDir } from './corpus/paths';
