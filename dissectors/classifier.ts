@@ -330,6 +330,9 @@ const ST_TFTP = 7;
 /** An MQTT PINGREQ (0xc0 0x00): data = direction. */
 const ST_MQTT_PING = 8;
 
+/** One ESP-in-UDP packet: data = direction + 2 * (SPI & 0xffff) + 2^17 * (sequence & 0xffff). */
+const ST_ESP = 9;
+
 function stKind(s: number): number {
   return s % 16;
 }
@@ -1050,7 +1053,7 @@ function udp(f: ClassifiedFlow, fwd: boolean, b: Uint8Array, o: number, n: numbe
   }
   if ((sp === 123 || dp === 123) && ntp(b, o, n)) return APP_NTP;
   if ((sp === 546 || dp === 546 || sp === 547 || dp === 547) && dhcpv6(b, o, n)) return APP_DHCPV6;
-  if ((sp === 500 || dp === 500 || sp === 4500 || dp === 4500) && ike(b, o, n, sp === 4500 || dp === 4500)) return APP_IPSEC;
+  if ((sp === 500 || dp === 500 || sp === 4500 || dp === 4500) && ike(f, fwd, b, o, n, sp === 4500 || dp === 4500)) return APP_IPSEC;
   if ((sp === 88 || dp === 88) && kerberosMessage(b, o, n, true)) return APP_KERBEROS;
   if ((sp === 389 || dp === 389) && ldap(b, o, n)) return APP_LDAP;
   if ((sp === 1985 || dp === 1985) && hsrp(b, o, n)) return APP_HSRP;
@@ -1312,19 +1315,40 @@ function ntp(b: Uint8Array, o: number, n: number): boolean {
   const vn = (b[o] >> 3) & 7;
   const mode = b[o] & 7;
   if (vn < 1 || vn > 4) return false;
-  if (mode >= 1 && mode <= 5) return n >= 48 && b[o + 1] <= 16;
-  if (mode === 6) return n >= 12 && (b[o + 1] & 0x1f) <= 31;
-  if (mode === 7) return n >= 8;
+  if (mode >= 1 && mode <= 5) {
+    // 48-byte header, then extension fields (4-byte aligned) and/or a MAC (key id + 16 or 20 bytes).
+    if (n < 48 || (n - 48) % 4 !== 0 || n > 48 + 1024) return false;
+    // Stratum 0-16; poll 0 or 3-17 (log2 seconds); precision 0 or -32..-1.
+    const poll = b[o + 2];
+    const precision = b[o + 3];
+    return b[o + 1] <= 16 && (poll === 0 || (poll >= 3 && poll <= 17)) && (precision === 0 || precision >= 0xe0);
+  }
+  if (mode === 6) {
+    // Control message (RFC 1305 appendix B): opcode 0-31, data count fits, padded to 4 bytes.
+    const count = u16(b, o + 10);
+    return n >= 12 && 12 + count <= n && n - (12 + count) < 4 + 24;
+  }
+  if (mode === 7) return n >= 8 && (b[o + 2] === 0 || b[o + 2] === 2 || b[o + 2] === 3) && b[o + 3] <= 45;
   return false;
 }
 
 /** IKE (RFC 2408 / RFC 7296) header: SPIs, next payload, version 1.0 or 2.0, exchange type, length; NAT-T on 4500. */
-function ike(b: Uint8Array, o: number, n: number, natt: boolean): boolean {
+function ike(f: ClassifiedFlow, fwd: boolean, b: Uint8Array, o: number, n: number, natt: boolean): boolean {
   if (natt) {
     if (n === 1 && b[o] === 0xff) return true; // NAT-keepalive (RFC 3948 2.3)
-    if (n >= 4 && u32(b, o) === 0) return ike(b, o + 4, n - 4, false);
-    // ESP in UDP (RFC 3948 2.1): SPI > 255, sequence number
-    return n >= 16 && u32(b, o) > 255 && u32(b, o + 4) !== 0;
+    if (n >= 4 && u32(b, o) === 0) return ike(f, fwd, b, o + 4, n - 4, false);
+    // ESP in UDP (RFC 3948 2.1): SPI > 255, then a sequence number that the next packet of that side increments.
+    if (n < 16 || u32(b, o) <= 255) return false;
+    const spi = u16(b, o + 2);
+    const seq = u16(b, o + 6);
+    const dir = fwd ? 1 : 0;
+    const state = f.appState;
+    if (stKind(state) === ST_ESP) {
+      const d = stData(state);
+      if (d % 2 === dir && Math.floor(d / 2) % 65536 === spi && (seq - Math.floor(d / 131072) + 65536) % 65536 === 1) return true;
+    }
+    if (stKind(state) === ST_NONE || (stKind(state) === ST_ESP && stData(state) % 2 === dir)) f.appState = st(ST_ESP, dir + 2 * spi + 131072 * seq);
+    return false;
   }
   if (n < 28) return false;
   const ver = b[o + 17];
