@@ -197,6 +197,12 @@ export class FlowTable {
     flow.kbLive = false;
     flow.subscriber = null;
     flow.subscriberGen = -1;
+    flow.appId = 0;
+    flow.appGuessed = false;
+    flow.appPackets = 0;
+    flow.appState = 0;
+    flow.kbAppBytes = 0;
+    flow.kbAppPkts = 0;
     flow.firstUs = nowUs;
     flow.lastUs = nowUs;
     flow.finFwd = false;

@@ -62,6 +62,15 @@ export class Flow {
 
   inTable = false;
 
+  /** Application (dissectors/classifier.ts): id into APP_NAMES, 0 unknown; decided by port only; packets inspected; scratch. */
+  appId = 0;
+  appGuessed = false;
+  appPackets = 0;
+  appState = 0;
+  /** Bytes and packets (both directions) already counted for the application in the knowledge base. */
+  kbAppBytes = 0;
+  kbAppPkts = 0;
+
   /** The user behind the flow once known (RADIUS, GTP-C), and the directory generation last searched. */
   subscriber: Subscriber | null = null;
   subscriberGen = -1;

@@ -6,6 +6,7 @@ import { TunnelType } from '../capture/decoded-packet';
 import { flowToRecord } from '../export/flow-record';
 import type { Signalling } from '../dissectors/signalling';
 import type { Subscriber } from '../dissectors/subscriber-directory';
+import { APP_NAMES } from '../dissectors/classifier';
 
 /** What one host did since the last flush, merged over its flows. */
 interface HostDelta {
@@ -21,6 +22,14 @@ interface HostDelta {
   user: Subscriber | null;
   /** Per VLAN id: [bytes.sent, bytes.rcvd, pkts.sent, pkts.rcvd] */
   vlans: Map<number, number[]> | null;
+  /** Per application id: bytes (both directions) of this host's flows of that application. */
+  apps: Map<number, number> | null;
+}
+
+interface AppDelta {
+  bytes: number;
+  pkts: number;
+  flows: number;
 }
 
 interface MacDelta {
@@ -55,6 +64,7 @@ export class KnowledgeBuilder {
   private hosts = new Map<string, HostDelta>();
   private macs = new Map<string, MacDelta>();
   private vlans = new Map<number, VlanDelta>();
+  private apps = new Map<number, AppDelta>();
   private ops: KbOp[] = [];
 
   /** Names the user behind a flow; set by the pipeline that owns the signalling state. */
@@ -121,7 +131,7 @@ export class KnowledgeBuilder {
   private host(addr: string): HostDelta {
     let h = this.hosts.get(addr);
     if (h === undefined) {
-      h = { bytesSent: 0, bytesRcvd: 0, pktsSent: 0, pktsRcvd: 0, flows: 0, firstSeen: Infinity, lastSeen: 0, mac: null, user: null, vlans: null };
+      h = { bytesSent: 0, bytesRcvd: 0, pktsSent: 0, pktsRcvd: 0, flows: 0, firstSeen: Infinity, lastSeen: 0, mac: null, user: null, vlans: null, apps: null };
       this.hosts.set(addr, h);
     }
     return h;
@@ -133,7 +143,11 @@ export class KnowledgeBuilder {
     const dOct = flow.octets - flow.kbOctets;
     const dOctR = flow.octetsR - flow.kbOctetsR;
     const announce = !flow.kbAnnounced;
-    if (dp === 0 && dpR === 0 && dOct === 0 && dOctR === 0 && !announce) return;
+    // An application counts once the payload said which (port guesses stay out of app.*).
+    const app = flow.appId !== 0 && !flow.appGuessed ? flow.appId : 0;
+    const appBytes = app !== 0 ? flow.octets + flow.octetsR - flow.kbAppBytes : 0;
+    const appPkts = app !== 0 ? flow.packets + flow.packetsR - flow.kbAppPkts : 0;
+    if (dp === 0 && dpR === 0 && dOct === 0 && dOctR === 0 && !announce && appPkts === 0) return;
     flow.kbPackets = flow.packets;
     flow.kbPacketsR = flow.packetsR;
     flow.kbOctets = flow.octets;
@@ -155,6 +169,20 @@ export class KnowledgeBuilder {
     for (const h of [src, dst]) {
       if (first < h.firstSeen) h.firstSeen = first;
       if (last > h.lastSeen) h.lastSeen = last;
+    }
+    if (appPkts !== 0) {
+      let a = this.apps.get(app);
+      if (a === undefined) this.apps.set(app, (a = { bytes: 0, pkts: 0, flows: 0 }));
+      a.bytes += appBytes;
+      a.pkts += appPkts;
+      // A flow counts for its application when it is first attributed to it.
+      if (flow.kbAppPkts === 0) a.flows++;
+      flow.kbAppBytes += appBytes;
+      flow.kbAppPkts += appPkts;
+      for (const h of dst !== src ? [src, dst] : [src]) {
+        if (h.apps === null) h.apps = new Map();
+        h.apps.set(app, (h.apps.get(app) ?? 0) + appBytes);
+      }
     }
     const sub = this.subscribers?.attribute(flow, srcText, dstText) ?? null;
     if (sub !== null && sub.active) {
@@ -243,6 +271,7 @@ export class KnowledgeBuilder {
           if (v[3] !== 0) ops.push(['hincrby', key, `vlan.${id}.pkts.rcvd`, v[3]]);
         }
       }
+      if (h.apps !== null) for (const [app, bytes] of h.apps) ops.push(['hincrby', key, `app.${APP_NAMES[app]}.bytes`, bytes]);
       const total = h.bytesSent + h.bytesRcvd;
       if (total !== 0) ops.push(['zincrby', 'top.hosts.bytes', total, addr]);
     }
@@ -260,8 +289,15 @@ export class KnowledgeBuilder {
       if (v.pkts !== 0) ops.push(['hincrby', key, 'pkts', v.pkts]);
       if (v.flows !== 0) ops.push(['hincrby', key, 'flows', v.flows]);
     }
+    for (const [app, a] of this.apps) {
+      const key = `app.${APP_NAMES[app]}`;
+      if (a.bytes !== 0) ops.push(['hincrby', key, 'bytes', a.bytes]);
+      if (a.pkts !== 0) ops.push(['hincrby', key, 'pkts', a.pkts]);
+      if (a.flows !== 0) ops.push(['hincrby', key, 'flows', a.flows]);
+    }
     this.hosts.clear();
     this.macs.clear();
     this.vlans.clear();
+    this.apps.clear();
   }
 }

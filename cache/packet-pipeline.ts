@@ -8,6 +8,7 @@ import { Flow } from './flow';
 import { KnowledgeBuilder } from './kb-builder';
 import { KbBatch, KbOp } from './kb-updates';
 import { Signalling } from '../dissectors/signalling';
+import { classifyByProtocol, classifyPacket, guessByPort, MAX_INSPECTED_PACKETS } from '../dissectors/classifier';
 
 /** Where knowledge-base batches go: the store on the main thread, or a worker's postMessage. */
 export interface KnowledgeSink {
@@ -99,6 +100,8 @@ export class PacketPipeline {
     const exportFlow = exporter;
     exporter = (flow, reason) => {
       signalling.attribute(flow);
+      // Still unknown at its end: the well-known port, marked as a guess.
+      if (flow.appId === 0) guessByPort(flow);
       // A record's last deltas reach the knowledge base before the record is exported.
       if (kb !== null) kb.builder.flowEnded(flow, reason);
       exportFlow(flow, reason);
@@ -157,6 +160,12 @@ export class PacketPipeline {
     }
     const flow = this.table.update(p, now, true, p.ipLength);
     if (this.kb !== null && !flow.kbDirty) this.kb.builder.markDirty(flow);
+    if (flow.appId === 0) {
+      if (flow.packets + flow.packetsR === 1) classifyByProtocol(flow, p.ipVersion);
+      if (flow.appId === 0 && p.payloadLength > 0 && flow.appPackets < MAX_INSPECTED_PACKETS) {
+        classifyPacket(flow, this.table.lastForward, buf, p.payloadOffset, p.payloadLength);
+      }
+    }
     if (p.protocol === 17 && p.payloadLength > 0 && this.signalling.udp(p, buf, flow, now)) this.flushSignalling();
     // A new flow is attributed while its user is connected (later lookups happen at flushes and export).
     if (flow.subscriberGen < 0 && this.signalling.attributing) {

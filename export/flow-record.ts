@@ -3,6 +3,7 @@ import { FlowEndReason } from '../cache/flow-table';
 import { TunnelType, TUNNEL_NAMES } from '../capture/decoded-packet';
 import { addressText, ipv4Text, ipv6Text, macText } from './address-text';
 import type { Subscriber } from '../dissectors/subscriber-directory';
+import { APP_NAMES } from '../dissectors/classifier';
 
 /**
  * The exported form of a flow, keyed by IANA IPFIX information-element names
@@ -106,6 +107,11 @@ export function flowToRecord(flow: Flow, reason: FlowEndReason): FlowRecord {
     r.destinationMacAddress = macText(flow.dstMacHi, flow.dstMacLo);
   }
   if (flow.tunnel !== TunnelType.None) r.tunnel = tunnelRecord(flow);
+  if (flow.appId !== 0) {
+    r.applicationName = APP_NAMES[flow.appId];
+    // Decided by the port alone, not by what the packets carried.
+    if (flow.appGuessed) r.applicationNameGuessed = true;
+  }
   if (flow.subscriber !== null) addSubscriberFields(r, flow.subscriber);
   return r;
 }

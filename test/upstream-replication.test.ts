@@ -66,15 +66,16 @@ async function dump(ports: number[], patterns: string[]): Promise<Record<string,
 
 /**
  * The additive counters of host and VLAN hashes: what several probes must sum
- * to. (mac.* are left out: a flow's packets count for the MACs of the first
- * packet its probe saw, and a flow cut in two can start with other MACs.)
+ * to. (mac.* and app.<name>.bytes are left out: a flow's packets count for
+ * the MACs of the first packet its probe saw and for the application its
+ * first packets showed; the second half of a cut flow starts elsewhere.)
  */
 function counters(keys: Record<string, unknown>): Record<string, Record<string, string>> {
   const out: Record<string, Record<string, string>> = {};
   for (const [key, value] of Object.entries(keys)) {
     if (!/^(ip|vlan)\./.test(key)) continue;
     const fields: Record<string, string> = {};
-    for (const [f, v] of Object.entries(value as Record<string, string>)) if (/(bytes|pkts)/.test(f)) fields[f] = v;
+    for (const [f, v] of Object.entries(value as Record<string, string>)) if (/^(vlan\.\d+\.)?(bytes|pkts)/.test(f)) fields[f] = v;
     out[key] = fields;
   }
   return out;
