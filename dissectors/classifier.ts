@@ -83,6 +83,13 @@ export const APP_NAMES: readonly string[] = [
   'Telnet', // 60
   'HSRP',
   'DNScrypt',
+  'Gnutella',
+  'Jabber',
+  'BACnet',
+  'DNP3',
+  'IEC60870',
+  'NAT-PMP',
+  'COAP',
   // Names given only as port guesses (see guessByPort).
   'IMAPS',
   'SMTPS',
@@ -172,6 +179,13 @@ export const APP_BJNP = id('BJNP');
 export const APP_TELNET = id('Telnet');
 export const APP_HSRP = id('HSRP');
 export const APP_DNSCRYPT = id('DNScrypt');
+export const APP_GNUTELLA = id('Gnutella');
+export const APP_JABBER = id('Jabber');
+export const APP_BACNET = id('BACnet');
+export const APP_DNP3 = id('DNP3');
+export const APP_IEC60870 = id('IEC60870');
+export const APP_NATPMP = id('NAT-PMP');
+export const APP_COAP = id('COAP');
 
 /** What the classifier keeps per flow: plain numbers, stored on the Flow object (no allocation per packet). */
 export interface ClassifiedFlow {
@@ -396,6 +410,13 @@ const P_TIMEOUT = pat('timeout\x00');
 const P_WINDOWSIZE = pat('windowsize\x00');
 const P_DNSCRYPT_CERT = pat('\x012\x0ddnscrypt-cert');
 const P_DNSCRYPT_RESOLVER_MAGIC = pat('r6fnvWj8');
+const P_GNUTELLA_CONNECT = pat('GNUTELLA CONNECT/');
+const P_GNUTELLA_OK = pat('GNUTELLA/0.');
+/** gtk-gnutella / LimeWire UDP reliable layer: "GND", flags, sequence, fragment number, fragment count. */
+const P_GND = pat('GND');
+const P_STREAM = pat('<stream:stream');
+const P_STREAM_END = pat('</stream:stream');
+const P_XML_DECL = pat('<?xml');
 const P_BT_SEARCH = pat('BT-SEARCH * HTTP/1.1');
 const P_USN_LC = pat('\r\nusn:');
 const P_MQISDP = pat('\x00\x06MQIsdp');
@@ -487,7 +508,8 @@ const TCP_PORT_GUESS = new Map<number, number>([
   [1883, APP_MQTT], [10050, APP_ZABBIX], [10051, APP_ZABBIX], [5900, APP_VNC], [179, APP_BGP], [873, APP_RSYNC],
   [27017, APP_MONGODB], [135, APP_DCERPC], [1433, APP_TDS], [1720, APP_H323], [2049, APP_NFS], [23, APP_TELNET],
   [5060, APP_SIP], [5061, APP_SIP], [427, APP_SLP], [43, id('Whois-DAS')], [1194, id('OpenVPN')], [1812, APP_RADIUS],
-  [1719, APP_H323], [1434, APP_TDS], [5901, APP_VNC], [514, APP_SYSLOG], [3478, APP_STUN],
+  [1719, APP_H323], [1434, APP_TDS], [5901, APP_VNC], [514, APP_SYSLOG], [3478, APP_STUN], [20000, APP_DNP3],
+  [2404, APP_IEC60870],
 ]);
 const UDP_PORT_GUESS = new Map<number, number>([
   [53, APP_DNS], [443, APP_QUIC], [123, APP_NTP], [67, APP_DHCP], [68, APP_DHCP], [547, APP_DHCPV6], [546, APP_DHCPV6],
@@ -495,7 +517,7 @@ const UDP_PORT_GUESS = new Map<number, number>([
   [162, APP_SNMP], [514, APP_SYSLOG], [3478, APP_STUN], [5060, APP_SIP], [1812, APP_RADIUS], [1813, APP_RADIUS],
   [1645, APP_RADIUS], [1646, APP_RADIUS], [2152, APP_GTP], [2123, APP_GTP], [88, APP_KERBEROS], [389, APP_LDAP],
   [500, APP_IPSEC], [4500, APP_IPSEC], [427, APP_SLP], [69, APP_TFTP], [51820, APP_WIREGUARD], [1985, APP_HSRP],
-  [8612, APP_BJNP], [1194, id('OpenVPN')], [1719, APP_H323], [3386, APP_GTP], [2029, APP_HSRP], [6771, APP_BITTORRENT],
+  [8612, APP_BJNP], [1194, id('OpenVPN')], [47808, APP_BACNET], [5351, APP_NATPMP], [5683, APP_COAP], [1719, APP_H323], [3386, APP_GTP], [2029, APP_HSRP], [6771, APP_BITTORRENT],
 ]);
 
 /**
@@ -565,6 +587,8 @@ function tcp(f: ClassifiedFlow, fwd: boolean, b: Uint8Array, o: number, n: numbe
       break;
   }
   if (c0 >= 0x80 && rpcRecord(b, o, n)) return APP_NFS;
+  if (c0 === 0x05 && dnp3(b, o, n)) return APP_DNP3;
+  if (c0 === 0x68 && (hasPort(f, 2404)) && iec104(b, o, n)) return APP_IEC60870;
   if (c0 === 0xc0 && n === 2 && b[o + 1] === 0) {
     f.appState = st(ST_MQTT_PING, fwd ? 1 : 0);
     return 0;
@@ -601,6 +625,8 @@ function tcpText(f: ClassifiedFlow, fwd: boolean, b: Uint8Array, o: number, n: n
     const req = requestLine(b, o, n);
     if (req !== 0) return req;
   }
+  if (c0 === 0x47 && (starts(b, o, n, P_GNUTELLA_CONNECT) || starts(b, o, n, P_GNUTELLA_OK))) return APP_GNUTELLA;
+  if (c0 === 0x3c && (starts(b, o, n, P_STREAM) || starts(b, o, n, P_STREAM_END) || (starts(b, o, n, P_XML_DECL) && findCI(b, o, n, P_STREAM, 256) > 0))) return APP_JABBER;
   if (c0 === 0x38 && starts(b, o, n, P_FIX)) return APP_FIX;
   if (c0 === 0x3c && syslog(f, b, o, n)) return APP_SYSLOG;
   if (c0 === 0x40 && starts(b, o, n, P_RSYNC)) return APP_RSYNC;
@@ -1058,6 +1084,12 @@ function udp(f: ClassifiedFlow, fwd: boolean, b: Uint8Array, o: number, n: numbe
   if ((sp === 389 || dp === 389) && ldap(b, o, n)) return APP_LDAP;
   if ((sp === 1985 || dp === 1985) && hsrp(b, o, n)) return APP_HSRP;
   if ((sp === 69 || dp === 69) && tftpRequest(b, o, n)) return APP_TFTP;
+  if ((sp === 5351 || dp === 5351) && natPmp(b, o, n)) return APP_NATPMP;
+  if ((sp === 5683 || dp === 5683) && coap(b, o, n)) return APP_COAP;
+  if (c0 === 0x81 && bacnet(b, o, n)) return APP_BACNET;
+  if (c0 === 0x05 && dnp3(b, o, n)) return APP_DNP3;
+  if (n >= 23 && gnutellaUdp(b, o, n)) return APP_GNUTELLA;
+  if (c0 === 0x47 && n >= 8 && starts(b, o, n, P_GND) && b[o + 7] >= 1 && b[o + 6] <= b[o + 7]) return APP_GNUTELLA;
   if ((sp === 3389 || dp === 3389) && rdpUdpSyn(b, o, n)) return APP_RDP;
   if ((sp === 2029 || dp === 2029 || sp === 1985 || dp === 1985) && hsrp2(b, o, n)) return APP_HSRP;
   // Text formats.
@@ -1668,4 +1700,112 @@ function dnscrypt(b: Uint8Array, o: number, n: number): boolean {
   if (n >= 12 + 16 && u16(b, o + 4) === 1 && starts(b, o + 12, n - 12, P_DNSCRYPT_CERT)) return true;
   // Encrypted response: magic, 24-byte nonce, then at least a padded DNS message.
   return n >= 8 + 24 + 16 && b[o] === 0x72 && starts(b, o, n, P_DNSCRYPT_RESOLVER_MAGIC);
+}
+
+/**
+ * A Gnutella message (Gnutella 0.6 protocol spec, 2.2): 16-byte GUID, payload
+ * type, TTL, hops, payload length (little endian) = the rest of the datagram.
+ */
+function gnutellaUdp(b: Uint8Array, o: number, n: number): boolean {
+  if (u32le(b, o + 19) !== n - 23) return false;
+  const type = b[o + 16];
+  const ttl = b[o + 17];
+  const hops = b[o + 18];
+  // ping, pong, bye, route table update, vendor messages, push, DHT (0x44), query, query hit
+  const known = type === 0x00 || type === 0x01 || type === 0x02 || type === 0x30 || type === 0x31 || type === 0x32 || type === 0x40 ||
+    type === 0x41 || type === 0x44 || type === 0x80 || type === 0x81;
+  return known && ttl + hops <= 16;
+}
+
+/** BACnet/IP (ASHRAE 135 annex J): BVLC type 0x81, function 0-12, length = datagram; an NPDU (version 1) where one is carried. */
+function bacnet(b: Uint8Array, o: number, n: number): boolean {
+  if (n < 6 || b[o + 1] > 0x0c || u16(b, o + 2) !== n) return false;
+  const fn = b[o + 1];
+  if (fn === 0x04) return n >= 12 && b[o + 10] === 0x01;
+  if (fn === 0x09 || fn === 0x0a || fn === 0x0b) return b[o + 4] === 0x01;
+  return true;
+}
+
+/**
+ * DNP3 data link frame (IEEE 1815 9.2): start bytes 0x05 0x64, length (5..255:
+ * control, addresses and user data), then 16-byte blocks each with a CRC.
+ */
+function dnp3(b: Uint8Array, o: number, n: number): boolean {
+  if (n < 10 || b[o + 1] !== 0x64) return false;
+  const len = b[o + 2];
+  if (len < 5) return false;
+  const data = len - 5;
+  const frame = 10 + data + 2 * Math.ceil(data / 16);
+  return frame <= n && (frame === n || (b[o + frame] === 0x05 && b[o + frame + 1] === 0x64));
+}
+
+/** IEC 60870-5-104 APDUs (IEC 60870-5-104 5): start 0x68, length 4-253, control fields; the frames tile the segment. */
+function iec104(b: Uint8Array, o: number, n: number): boolean {
+  let p = o;
+  const end = o + n;
+  while (p < end) {
+    if (p + 6 > end || b[p] !== 0x68) return false;
+    const l = b[p + 1];
+    if (l < 4 || l > 253) return false;
+    const c1 = b[p + 2];
+    if ((c1 & 3) === 3) {
+      // U format: exactly one function bit, length 4
+      if (l !== 4 || !(c1 === 0x07 || c1 === 0x0b || c1 === 0x13 || c1 === 0x23 || c1 === 0x43 || c1 === 0x83)) return false;
+    } else if ((c1 & 3) === 1) {
+      if (l !== 4 || c1 !== 1) return false; // S format
+    } else if (l < 4 + 6) {
+      return false; // I format carries an ASDU
+    }
+    p += 2 + l;
+  }
+  return p === end;
+}
+
+/** NAT-PMP (RFC 6886 3): version 0; requests (opcode 0-2) and responses (128+) of fixed sizes. */
+function natPmp(b: Uint8Array, o: number, n: number): boolean {
+  if (n < 2 || b[o] !== 0) return false;
+  const op = b[o + 1];
+  if (op === 0) return n === 2;
+  if (op === 1 || op === 2) return n === 12 && b[o + 2] === 0 && b[o + 3] === 0;
+  if (op === 128) return n === 12 && u16(b, o + 2) <= 5;
+  if (op === 129 || op === 130) return n === 16 && u16(b, o + 2) <= 5;
+  return false;
+}
+
+/** CoAP (RFC 7252 3): version 1, type, token length 0-8, a defined code, options that parse up to the payload marker. */
+function coap(b: Uint8Array, o: number, n: number): boolean {
+  if (n < 4 || b[o] >> 6 !== 1) return false;
+  const tkl = b[o] & 0x0f;
+  if (tkl > 8 || 4 + tkl > n) return false;
+  const code = b[o + 1];
+  if (code === 0) return n === 4 && tkl === 0; // empty message
+  const cls = code >> 5;
+  const detail = code & 0x1f;
+  const defined =
+    (cls === 0 && detail >= 1 && detail <= 7) ||
+    (cls === 2 && ((detail >= 1 && detail <= 5) || detail === 31)) ||
+    (cls === 4 && (detail <= 6 || detail === 8 || detail === 9 || detail === 12 || detail === 13 || detail === 15 || detail === 29)) ||
+    (cls === 5 && detail <= 5);
+  if (!defined) return false;
+  let p = o + 4 + tkl;
+  const end = o + n;
+  while (p < end) {
+    const c = b[p++];
+    if (c === 0xff) return p < end; // payload marker: a payload follows
+    let delta = c >> 4;
+    let len = c & 0x0f;
+    if (delta === 15 || len === 15) return false;
+    if (delta === 13) delta = 13 + b[p++];
+    else if (delta === 14) {
+      delta = 269 + u16(b, p);
+      p += 2;
+    }
+    if (len === 13) len = 13 + b[p++];
+    else if (len === 14) {
+      len = 269 + u16(b, p);
+      p += 2;
+    }
+    p += len;
+  }
+  return p === end;
 }

@@ -225,6 +225,19 @@ function samples(): Sample[] {
     { name: 'Zabbix', what: 'ZBXD header', protocol: TCP, srcPort: 40000, dstPort: 10051, pkts: [[true, cat(text('ZBXD'), u8(1), Buffer.from([10, 0, 0, 0, 0, 0, 0, 0]), text('{"a":"b"}x'))]] },
     { name: 'MQTT', what: 'CONNECT 3.1.1', protocol: TCP, srcPort: 40000, dstPort: 1883, pkts: [[true, (() => { const v = cat(u16(4), text('MQTT'), u8(4), u8(2), u16(60), u16(3), text('cid')); return cat(u8(0x10), u8(v.length), v); })()]] },
     { name: 'WireGuard', what: 'handshake initiation', protocol: UDP, srcPort: 40000, dstPort: 51820, pkts: [[true, cat(u8(1), Buffer.alloc(3), Buffer.alloc(144, 0x61))]] },
+    { name: 'Gnutella', what: 'TCP handshake', protocol: TCP, srcPort: 40000, dstPort: 6346, pkts: [[true, text('GNUTELLA CONNECT/0.6\r\nUser-Agent: test/1.0\r\n\r\n')], [false, text('GNUTELLA/0.6 200 OK\r\n\r\n')]] },
+    { name: 'Gnutella', what: 'UDP ping (message header)', protocol: UDP, srcPort: 40000, dstPort: 6346, pkts: [[true, cat(Buffer.alloc(16, 0x3e), u8(0), u8(1), u8(0), Buffer.from([4, 0, 0, 0]), Buffer.alloc(4, 1))]] },
+    { name: 'Jabber', what: 'XMPP stream header', protocol: TCP, srcPort: 40000, dstPort: 5222, pkts: [[true, text("<?xml version='1.0'?>")], [true, text("<stream:stream to='example.com' xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' version='1.0'>")]] },
+    { name: 'BACnet', what: 'BVLC original-broadcast Who-Is', protocol: UDP, srcPort: 47808, dstPort: 47808, pkts: [[true, Buffer.from('810b000c0120ffff00ff1008', 'hex')]] },
+    { name: 'DNP3', what: 'link frame over TCP', protocol: TCP, srcPort: 40000, dstPort: 20000, pkts: [[true, cat(Buffer.from('0564', 'hex'), u8(5 + 3), u8(0xc4), u16(1), u16(2), u16(0xabcd), Buffer.from('c0c101', 'hex'), u16(0x1234))]] },
+    { name: 'IEC60870', what: 'STARTDT act', protocol: TCP, srcPort: 40000, dstPort: 2404, pkts: [[true, Buffer.from('680407000000', 'hex')]] },
+    { name: 'NAT-PMP', what: 'external address request', protocol: UDP, srcPort: 40000, dstPort: 5351, pkts: [[true, Buffer.from('0000', 'hex')]] },
+    { name: 'COAP', what: 'confirmable GET', protocol: UDP, srcPort: 40000, dstPort: 5683, pkts: [[true, cat(u8(0x42), u8(0x01), u16(0x1234), u16(0xbeef), u8(0xb4), text('temp'))]] },
+    { name: 'DCERPC', what: 'bind (connection-oriented)', protocol: TCP, srcPort: 40000, dstPort: 135, pkts: [[true, cat(Buffer.from([5, 0, 11, 3, 0x10, 0, 0, 0]), Buffer.from([72, 0]), u16(0), u32(1), Buffer.alloc(56, 0))]] },
+    { name: 'BGP', what: 'KEEPALIVE', protocol: TCP, srcPort: 40000, dstPort: 179, pkts: [[true, cat(Buffer.alloc(16, 0xff), u16(19), u8(4))]] },
+    { name: 'VNC', what: 'RFB version', protocol: TCP, srcPort: 40000, dstPort: 5900, pkts: [[false, text('RFB 003.008\n')]] },
+    { name: 'FIX', what: 'logon', protocol: TCP, srcPort: 40000, dstPort: 9876, pkts: [[true, text('8=FIX.4.2\x019=65\x0135=A\x0149=CLIENT\x0156=SERVER\x0134=1\x0152=20240101-00:00:00\x0198=0\x01108=30\x0110=062\x01')]] },
+    { name: 'NFS', what: 'RPC call to NFS v3 (UDP)', protocol: UDP, srcPort: 800, dstPort: 2049, pkts: [[true, cat(u32(0x12345678), u32(0), u32(2), u32(100003), u32(3), u32(1), u32(0), u32(0), u32(0), u32(0), Buffer.alloc(32, 0))]] },
     { name: 'DNScrypt', what: 'certificate query', protocol: UDP, srcPort: 40000, dstPort: 443, pkts: [[true, app.dnsQuery({ id: 9, name: '2.dnscrypt-cert.example.org', type: 16 })]] },
   ];
   return out;
@@ -344,7 +357,8 @@ t.test('random payloads are not classified (false-positive rates)', async (t) =>
   const rng = new SeededRandom(0xc1a55);
   const wellKnown = [
     20, 21, 22, 23, 25, 53, 67, 68, 69, 80, 88, 110, 123, 137, 138, 139, 143, 161, 162, 389, 427, 443, 445, 500, 514, 546, 547, 587, 1433, 1719,
-    1720, 1812, 1813, 1883, 1900, 1985, 2029, 2123, 2152, 3268, 3306, 3386, 3389, 3478, 4500, 5060, 5353, 5355, 5432, 6881, 10051,
+    1720, 1812, 1813, 1883, 1900, 1985, 2029, 2123, 2152, 2404, 3268, 3306, 3386, 3389, 3478, 4500, 5060, 5351, 5353, 5355, 5432, 5683, 6346,
+    6881, 10051, 20000, 47808,
   ];
   const randomPayload = () => {
     // Mostly short (headers are where signatures look), some full-size.
