@@ -100,8 +100,9 @@ export class PacketPipeline {
     const exportFlow = exporter;
     exporter = (flow, reason) => {
       signalling.attribute(flow);
-      // Still unknown at its end: the well-known port, marked as a guess.
-      if (flow.appId === 0) guessByPort(flow);
+      // Still unknown at its end: the well-known port, marked as a guess. (Not at an
+      // active-timeout export: the flow goes on and its payload may still tell.)
+      if (flow.appId === 0 && reason !== FlowEndReason.ActiveTimeout) guessByPort(flow);
       // A record's last deltas reach the knowledge base before the record is exported.
       if (kb !== null) kb.builder.flowEnded(flow, reason);
       exportFlow(flow, reason);
