@@ -1,10 +1,11 @@
 import t from 'tap';
-import { spawn, spawnSync, ChildProcess } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { PROBE_BIN } from './helpers/probe-cli';
+import { freePort, redisCli, waitFor, exited } from './helpers/probe-server';
 import { writeDemoCapture } from './gen/demo-capture';
 
 /**
@@ -16,35 +17,6 @@ const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mc-serve-'));
 t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
 const demo = path.join(dir, 'demo.pcap');
 writeDemoCapture(demo);
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as net.AddressInfo).port;
-      srv.close(() => resolve(port));
-    });
-    srv.on('error', reject);
-  });
-}
-
-function redisCli(port: number, ...args: string[]): string {
-  const r = spawnSync('redis-cli', ['-p', String(port), ...args], { encoding: 'utf8', timeout: 10_000 });
-  return r.stdout.trim();
-}
-
-async function waitFor(what: string, check: () => boolean, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (check()) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
-
-function exited(child: ChildProcess): Promise<number | null> {
-  return new Promise((resolve) => child.once('exit', (code) => resolve(code)));
-}
 
 t.test('serves INFO probe and stats.* after the end of the capture, exits 0 on SIGTERM', async (t) => {
   const port = await freePort();
