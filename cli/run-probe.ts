@@ -15,10 +15,9 @@ import { redisOptionsFromUrl } from '../cache/upstream-link';
 import { opsFromCommand } from '../cache/command-ops';
 import { CloudLookup } from '../cache/cloud-lookup';
 import type { RemoteUser } from '../dissectors/subscriber-directory';
-import { FsyncPolicy, PersistentLog, PersistentLogError } from '../cache/persistent-log';
-import { Keyspace } from '../server/store';
-import { savedSubscribers, SavedSubscriber } from '../dissectors/subscriber-restore';
-import { KeyClass, keyClass, KbOp } from '../cache/kb-updates';
+import { FsyncPolicy, PersistentLogError } from '../cache/persistent-log';
+import type { KbOp } from '../cache/kb-updates';
+import { DataDir } from './data-dir';
 import { fromBytes } from '../server';
 
 export interface ProbeConfig {
@@ -55,8 +54,6 @@ export interface ProbeConfig {
   appendfsync: FsyncPolicy;
 }
 
-/** How often the persistent log is checked for a rewrite (compaction). */
-const LOG_REWRITE_CHECK_MS = 5_000;
 
 /** How often stats.* keys are refreshed in the key space (DESIGN.md's flush interval). */
 const STATS_FLUSH_MS = 100;
@@ -150,31 +147,12 @@ export async function runProbe(cfg: ProbeConfig): Promise<number | null> {
       return 2;
     }
   }
-  // Persistence: replay the log into the store (a private one without a RESP server), then
-  // hand the subscribers it holds to the pipeline.
-  let log: PersistentLog | null = null;
-  let persistStore: Keyspace | null = null;
-  let persistApplier: KbApplier | null = null;
-  let restore: SavedSubscriber[] = [];
+  // Persistence: the log replayed into the store, its subscribers handed to the pipeline.
+  let applier: KbApplier | null = null;
+  let dataDir: DataDir | null = null;
   if (cfg.dataDir !== undefined) {
     try {
-      log = PersistentLog.open({ dir: cfg.dataDir, fsync: cfg.appendfsync, onError: (err: Error) => warn(`--data-dir: ${err.message}`) });
-      persistStore = server?.store ?? new Keyspace();
-      persistApplier = new KbApplier(persistStore, null, { hostTtlSec: cfg.hostTtl, maxHosts: cfg.maxHosts, flowTtlSec: 60 });
-      lockDataDir(cfg.dataDir);
-      // Applied in chunks: a log of millions of ops is never held whole in memory.
-      let chunk: KbOp[] = [];
-      const applier0 = persistApplier;
-      const result = log.replay((op) => {
-        chunk.push(op);
-        if (chunk.length >= 10_000) {
-          applier0.apply({ timeUs: 0, ops: chunk });
-          chunk = [];
-        }
-      });
-      applier0.apply({ timeUs: 0, ops: chunk });
-      if (result.truncatedTailBytes > 0) warn(`${cfg.dataDir}: the last ${result.truncatedTailBytes} bytes of the log were an unfinished write (cut off)`);
-      restore = readSavedSubscribers(persistStore);
+      dataDir = DataDir.open(cfg.dataDir, cfg.appendfsync, server?.store ?? null, warn, () => applier === null || applier.pending === 0);
     } catch (err) {
       for (const f of files) f.close();
       await server?.close();
@@ -182,35 +160,10 @@ export async function runProbe(cfg: ProbeConfig): Promise<number | null> {
       return 2;
     }
   }
-  const persistentLog = log;
-  const rewriteTimer = persistentLog === null ? null : setInterval(() => {
-    if (!persistentLog.needsRewrite || persistStore === null) return;
-    // Logged batches still queued for the store would be missing from the snapshot.
-    if (applier !== null && applier.pending > 0) return;
-    try {
-      persistentLog.rewriteFromStore(persistStore);
-    } catch (err) {
-      warn(`--data-dir: rewrite failed (${(err as Error).message}); the log keeps growing`);
-    }
-  }, LOG_REWRITE_CHECK_MS);
-  rewriteTimer?.unref();
-  /** Persistent updates: to the log (and the private store when there is no server). */
-  const persist = (ops: readonly KbOp[]): void => {
-    if (persistentLog === null) return;
-    persistentLog.append(ops);
-    if (server === null && persistApplier !== null) {
-      const kept = ops.filter((op) => op[0] !== 'publish' && keyClass(op[1]) === KeyClass.Persistent);
-      if (kept.length > 0) persistApplier.apply({ timeUs: 0, ops: kept });
-    }
-  };
-  const closeLog = (): void => {
-    if (rewriteTimer !== null) clearInterval(rewriteTimer);
-    persistentLog?.close();
-    if (cfg.dataDir !== undefined) unlockDataDir(cfg.dataDir);
-  };
+  const persist = (ops: readonly KbOp[]): void => dataDir?.persist(ops);
 
   const jobConfig: PipelineJobConfig = {
-    restore,
+    restore: dataDir?.restore ?? [],
     pcap: cfg.pcap,
     pipeline: {
       idleTimeoutSec: cfg.idleTimeout,
@@ -236,7 +189,7 @@ export async function runProbe(cfg: ProbeConfig): Promise<number | null> {
 
   // The knowledge base: the pipeline emits batches, the applier writes them to the store.
   let thread: PipelineThread | null = null;
-  const applier: KbApplier | null = server === null ? null : new KbApplier(server.store, server.pubsub, {
+  applier = server === null ? null : new KbApplier(server.store, server.pubsub, {
     hostTtlSec: cfg.hostTtl,
     maxHosts: cfg.maxHosts,
     flowTtlSec: Math.max(cfg.idleTimeout, cfg.activeTimeout) * 2 + 60,
@@ -259,7 +212,7 @@ export async function runProbe(cfg: ProbeConfig): Promise<number | null> {
       up.send(ops);
       persist(ops);
     };
-  } else if (server !== null && persistentLog !== null) {
+  } else if (server !== null && dataDir !== null) {
     // Persistent keys a peer writes here survive a restart too.
     server.core.onWrite = (argv) => {
       const ops = opsFromCommand(argv.map(fromBytes));
@@ -330,6 +283,28 @@ export async function runProbe(cfg: ProbeConfig): Promise<number | null> {
   const statsTimer = setInterval(publishStats, Math.min(cfg.flushMs, STATS_FLUSH_MS));
   statsTimer.unref();
 
+  /**
+   * Ends everything the run started, in order: the pipeline worker, the
+   * upstreams (after they got what is queued, bounded: one may be away for
+   * good, when `drain`), the cloud lookups, the data directory, the server.
+   * False when updates did not all reach the upstreams.
+   */
+  const closeAll = async (drain: boolean): Promise<boolean> => {
+    await thread?.terminate();
+    let delivered = true;
+    if (upstreams !== null) {
+      if (drain) {
+        delivered = await upstreams.drain(UPSTREAM_DRAIN_MS);
+        if (!delivered) warn(`${upstreams.status().pending} updates did not reach the upstreams`);
+      }
+      await upstreams.close();
+    }
+    await cloud?.close();
+    dataDir?.close();
+    await server?.close();
+    return delivered;
+  };
+
   let stopping = false;
   const shutdown = (): void => {
     if (stopping) return;
@@ -344,17 +319,7 @@ export async function runProbe(cfg: ProbeConfig): Promise<number | null> {
       progress.done();
       if (cfg.statsOut !== undefined) writeStats(cfg.statsOut, counters, damage);
       const bye = (): never => process.exit(0);
-      const closing = (async () => {
-        await thread?.terminate();
-        if (upstreams !== null) {
-          if (!(await upstreams.drain(UPSTREAM_DRAIN_MS))) warn(`${upstreams.status().pending} updates did not reach the upstreams`);
-          await upstreams.close();
-        }
-        await cloud?.close();
-        closeLog();
-        await server?.close();
-      })();
-      closing.then(bye, bye);
+      closeAll(true).then(bye, bye);
     };
     Promise.race([pipelineHandle.done, grace]).then(exit, exit);
   };
@@ -367,10 +332,7 @@ export async function runProbe(cfg: ProbeConfig): Promise<number | null> {
   } catch (err) {
     process.stderr.write(`microcloud: pipeline failed: ${(err as Error).message}\n`);
     clearInterval(statsTimer);
-    await upstreams?.close();
-    await cloud?.close();
-    closeLog();
-    await server?.close();
+    await closeAll(false);
     return 1;
   }
   if (stopping || !eof) return null;
@@ -383,17 +345,7 @@ export async function runProbe(cfg: ProbeConfig): Promise<number | null> {
   status.pcapEof = true;
   if (cfg.exitOnEof || server === null) {
     clearInterval(statsTimer);
-    await thread?.terminate();
-    let delivered = true;
-    if (upstreams !== null) {
-      // Exit once everything reached the upstreams (bounded: an upstream may be away for good).
-      delivered = await upstreams.drain(UPSTREAM_DRAIN_MS);
-      if (!delivered) warn(`${upstreams.status().pending} updates did not reach the upstreams`);
-      await upstreams.close();
-    }
-    await cloud?.close();
-    closeLog();
-    await server?.close();
+    const delivered = await closeAll(true);
     process.removeListener('SIGINT', shutdown);
     process.removeListener('SIGTERM', shutdown);
     // Scripts can tell a run whose updates did not all reach the cloud.
@@ -402,64 +354,6 @@ export async function runProbe(cfg: ProbeConfig): Promise<number | null> {
   // Keep serving what was learned until SIGINT/SIGTERM.
   process.stderr.write(`microcloud: end of capture; serving RESP on ${cfg.respBind}:${server.port}\n`);
   return null;
-}
-
-/**
- * One probe per data directory: a second one appending to the same log would
- * corrupt it. The lock file holds the owner's pid; a lock left by a process
- * that is gone (kill -9) is taken over.
- */
-function lockDataDir(dir: string): void {
-  const lock = path.join(dir, 'LOCK');
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      const fd = fs.openSync(lock, 'wx');
-      fs.writeSync(fd, `${process.pid}\n`);
-      fs.closeSync(fd);
-      return;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      const pid = Number(fs.readFileSync(lock, 'utf8').trim());
-      let alive = false;
-      try {
-        alive = Number.isInteger(pid) && pid > 0 && pid !== process.pid && process.kill(pid, 0);
-      } catch {
-        alive = false;
-      }
-      if (alive) throw new Error(`in use by another probe (pid ${pid}; ${lock})`);
-      fs.rmSync(lock, { force: true });
-    }
-  }
-  throw new Error(`cannot take the lock ${lock}`);
-}
-
-function unlockDataDir(dir: string): void {
-  const lock = path.join(dir, 'LOCK');
-  try {
-    if (fs.readFileSync(lock, 'utf8').trim() === String(process.pid)) fs.rmSync(lock, { force: true });
-  } catch {
-    /* already gone */
-  }
-}
-
-/** The subscribers a store's persistent keys describe (user.*, gtp.imsi.*, gtp.teid.*). */
-function readSavedSubscribers(store: Keyspace): SavedSubscriber[] {
-  const hash = (key: string): Record<string, string> => {
-    const out: Record<string, string> = {};
-    const h = store.hashRead(key);
-    if (h !== undefined) for (const [f, v] of h) out[fromBytes(f)] = fromBytes(String(v));
-    return out;
-  };
-  const users = new Map<string, Record<string, string>>();
-  for (const key of store.keys('user.*')) users.set(fromBytes(key).slice(5), hash(key));
-  const gtp = new Map<string, Record<string, string>>();
-  for (const key of store.keys('gtp.imsi.*')) gtp.set(fromBytes(key).slice(9), hash(key));
-  const teids = new Map<string, string>();
-  for (const key of store.keys('gtp.teid.*')) {
-    const v = store.getString(key);
-    if (v !== undefined) teids.set(fromBytes(key).slice(9), fromBytes(String(v)));
-  }
-  return savedSubscribers({ users, gtp, teids });
 }
 
 function writeStats(file: string, c: Float64Array, damagedFiles: string[]): void {
