@@ -14,6 +14,20 @@ export interface CoalescerOptions {
   maxEntries: number;
 }
 
+/** The Redis command that applies one update. */
+export function commandOf(op: KbOp): RedisCommand {
+  switch (op[0]) {
+    case 'hincrby': return ['HINCRBY', op[1], op[2], op[3]];
+    case 'zincrby': return ['ZINCRBY', op[1], op[2], op[3]];
+    case 'hset': return ['HSET', op[1], op[2], op[3]];
+    case 'hsetnx': return ['HSETNX', op[1], op[2], op[3]];
+    case 'hdel': return ['HDEL', op[1], op[2]];
+    case 'set': return ['SET', op[1], op[2]];
+    case 'del': return ['DEL', op[1]];
+    case 'publish': return ['PUBLISH', op[1], op[2]];
+  }
+}
+
 /** A run of ops in arrival order: counters of one key merged, everything else as is. */
 type Entry =
   | { kind: 'op'; op: KbOp }
@@ -110,16 +124,7 @@ export class UpdateCoalescer {
         }
         continue;
       }
-      const op = e.op;
-      switch (op[0]) {
-        case 'hset': out.push(['HSET', op[1], op[2], op[3]]); break;
-        case 'hsetnx': out.push(['HSETNX', op[1], op[2], op[3]]); break;
-        case 'hdel': out.push(['HDEL', op[1], op[2]]); break;
-        case 'set': out.push(['SET', op[1], op[2]]); break;
-        case 'del': out.push(['DEL', op[1]]); break;
-        case 'publish': out.push(['PUBLISH', op[1], op[2]]); break;
-        default: break; // counters never reach here
-      }
+      out.push(commandOf(e.op));
     }
     for (const key of this.volatileKeys) out.push(['EXPIRE', key, this.opts.hostTtlSec]);
     this.entries = [];

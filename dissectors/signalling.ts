@@ -45,7 +45,7 @@ export class Signalling {
   lookups = 0;
   lookupHits = 0;
 
-  constructor(opts: DirectoryOptions, emit: (op: KbOp) => void, private readonly emitOp: (op: KbOp) => void = emit) {
+  constructor(opts: DirectoryOptions, private readonly emit: (op: KbOp) => void) {
     this.users = new SubscriberDirectory(opts, emit);
     this.radius = new RadiusTracker(this.users);
     this.gtpc = new GtpcTracker(this.users);
@@ -165,7 +165,7 @@ export class Signalling {
     this.lookupHits++;
     this.asked.delete(query);
     const sub = this.users.learnRemote(user, this.nowUs + REMOTE_HIT_US);
-    if (sub !== null && sub.active) for (const ip of [sub.ip, sub.ipv6]) if (ip !== null) this.emitOp(['hset', `ip.${ip}`, 'user', sub.name]);
+    if (sub !== null && sub.active) for (const ip of [sub.ip, sub.ipv6]) if (ip !== null) this.emit(['hset', `ip.${ip}`, 'user', sub.name]);
   }
 
   /** events.user from the cloud: another probe's connect, update or disconnect. */
