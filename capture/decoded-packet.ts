@@ -49,6 +49,8 @@ export class DecodedPacket {
   srcPort = 0;
   dstPort = 0;
   tcpFlags = 0;
+  /** TCP sequence number (unsigned 32 bits): lets stream dissectors spot retransmissions and gaps. */
+  tcpSeq = 0;
   /** Offset and captured length of the transport payload (0 length if none). */
   payloadOffset = 0;
   payloadLength = 0;
@@ -85,6 +87,7 @@ export class DecodedPacket {
     this.srcPort = 0;
     this.dstPort = 0;
     this.tcpFlags = 0;
+    this.tcpSeq = 0;
     this.payloadOffset = 0;
     this.payloadLength = 0;
     this.isFragment = false;

@@ -306,6 +306,7 @@ export class PacketDecoder {
         p.srcPort = u16(buf, o);
         p.dstPort = u16(buf, o + 2);
         p.tcpFlags = buf[o + 13];
+        p.tcpSeq = u32(buf, o + 4);
         return this.payload(o + dataOffset, end, p);
       }
       case IPPROTO_UDP: {
