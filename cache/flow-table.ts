@@ -66,11 +66,12 @@ export class FlowTable {
   /** Accounts the packet to its flow (creating it), returns the flow. */
   update(p: DecodedPacket, nowUs: number, countPacket: boolean, ipBytes: number): Flow {
     const a = p.addr;
-    const hash = flowHash(a, p.srcPort, p.dstPort, p.protocol, p.vlanId);
+    const sub = p.subKey;
+    const hash = flowHash(a, p.srcPort, p.dstPort, p.protocol, p.vlanId ^ (sub << 12));
     let flow = this.buckets.get(hash) ?? null;
     let forward = true;
     for (; flow !== null; flow = flow.hashNext) {
-      if (flow.protocol !== p.protocol || flow.vlanId !== p.vlanId || flow.ipVersion !== p.ipVersion) continue;
+      if (flow.protocol !== p.protocol || flow.vlanId !== p.vlanId || flow.ipVersion !== p.ipVersion || flow.subKey !== sub) continue;
       if (flow.srcPort === p.srcPort && flow.dstPort === p.dstPort &&
           flow.src3 === a[3] && flow.dst3 === a[7] && flow.src0 === a[0] && flow.dst0 === a[4] &&
           flow.src1 === a[1] && flow.dst1 === a[5] && flow.src2 === a[2] && flow.dst2 === a[6]) {
@@ -191,6 +192,8 @@ export class FlowTable {
     flow.dst0 = a[4]; flow.dst1 = a[5]; flow.dst2 = a[6]; flow.dst3 = a[7];
     flow.srcPort = p.srcPort;
     flow.dstPort = p.dstPort;
+    flow.subKey = p.subKey;
+    flow.service = null;
     this.resetCounters(flow);
     flow.kbDirty = false;
     flow.kbAnnounced = false;
@@ -276,6 +279,15 @@ export class FlowTable {
     this.closingIds.push(flow.id);
   }
 
+  /**
+   * The flow's conversation is complete (a DNS transaction answered): it is
+   * exported after the same linger as a closed TCP connection, which still
+   * catches a retransmitted answer.
+   */
+  endSoon(flow: Flow, nowUs: number): void {
+    if (flow.closeAtUs === 0 && flow.inTable) this.startClosing(flow, nowUs);
+  }
+
   /** Exports the record and removes the flow from every structure. */
   private remove(flow: Flow, reason: FlowEndReason): void {
     // hash chain
@@ -311,6 +323,7 @@ export class FlowTable {
     flow.tunnelOuterFwd = null;
     flow.tunnelOuterRev = null;
     flow.subscriber = null;
+    flow.service = null;
     if (this.free.length < FREE_LIST_MAX) this.free.push(flow);
   }
 

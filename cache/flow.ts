@@ -1,5 +1,6 @@
 import { TunnelType } from '../capture/decoded-packet';
 import type { Subscriber } from '../dissectors/subscriber-directory';
+import type { FlowService } from '../dissectors/flow-service';
 
 /**
  * One bidirectional flow. The initiator (sender of the first packet) is the
@@ -28,6 +29,8 @@ export class Flow {
   dst0 = 0; dst1 = 0; dst2 = 0; dst3 = 0;
   srcPort = 0;
   dstPort = 0;
+  /** Part of the key beyond the 5-tuple (DNS transaction id + 1 with --dns-subflows), 0 otherwise. */
+  subKey = 0;
 
   packets = 0;
   octets = 0;
@@ -70,6 +73,9 @@ export class Flow {
   /** Bytes and packets (both directions) already counted for the application in the knowledge base. */
   kbAppBytes = 0;
   kbAppPkts = 0;
+
+  /** What the service dissectors (DNS, HTTP, TLS, SIP...) learned, once one looked at the flow. */
+  service: FlowService | null = null;
 
   /** The user behind the flow once known (RADIUS, GTP-C), and the directory generation last searched. */
   subscriber: Subscriber | null = null;

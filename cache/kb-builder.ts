@@ -7,6 +7,8 @@ import { flowToRecord } from '../export/flow-record';
 import type { Signalling } from '../dissectors/signalling';
 import type { Subscriber } from '../dissectors/subscriber-directory';
 import { APP_NAMES } from '../dissectors/classifier';
+import type { SipCalls } from '../dissectors/sip-calls';
+import type { FlowService } from '../dissectors/flow-service';
 
 /** What one host did since the last flush, merged over its flows. */
 interface HostDelta {
@@ -24,6 +26,12 @@ interface HostDelta {
   vlans: Map<number, number[]> | null;
   /** Per application id: bytes (both directions) of this host's flows of that application. */
   apps: Map<number, number> | null;
+  /** Service dissectors' client counters (DESIGN.md plugin fields) and the client's OS. */
+  dnsQueries: number;
+  dnsErrors: number;
+  httpRequests: number;
+  httpErrors: number;
+  os: string | null;
 }
 
 interface AppDelta {
@@ -69,6 +77,10 @@ export class KnowledgeBuilder {
 
   /** Names the user behind a flow; set by the pipeline that owns the signalling state. */
   subscribers: Signalling | null = null;
+  /** SIP calls: media flows keep their call's key alive. Set by the pipeline. */
+  sipCalls: SipCalls | null = null;
+  /** Calls whose media was active since the last flush. */
+  private activeCalls = new Map<string, number>();
 
   constructor(private readonly opts: KbBuilderOptions) {}
 
@@ -131,7 +143,7 @@ export class KnowledgeBuilder {
   private host(addr: string): HostDelta {
     let h = this.hosts.get(addr);
     if (h === undefined) {
-      h = { bytesSent: 0, bytesRcvd: 0, pktsSent: 0, pktsRcvd: 0, flows: 0, firstSeen: Infinity, lastSeen: 0, mac: null, user: null, vlans: null, apps: null };
+      h = { bytesSent: 0, bytesRcvd: 0, pktsSent: 0, pktsRcvd: 0, flows: 0, firstSeen: Infinity, lastSeen: 0, mac: null, user: null, vlans: null, apps: null, dnsQueries: 0, dnsErrors: 0, httpRequests: 0, httpErrors: 0, os: null };
       this.hosts.set(addr, h);
     }
     return h;
@@ -147,7 +159,8 @@ export class KnowledgeBuilder {
     const app = flow.appId !== 0 && !flow.appGuessed ? flow.appId : 0;
     const appBytes = app !== 0 ? flow.octets + flow.octetsR - flow.kbAppBytes : 0;
     const appPkts = app !== 0 ? flow.packets + flow.packetsR - flow.kbAppPkts : 0;
-    if (dp === 0 && dpR === 0 && dOct === 0 && dOctR === 0 && !announce && appPkts === 0) return;
+    const svc = flow.service;
+    if (dp === 0 && dpR === 0 && dOct === 0 && dOctR === 0 && !announce && appPkts === 0 && (svc === null || !serviceChanged(svc))) return;
     flow.kbPackets = flow.packets;
     flow.kbPacketsR = flow.packetsR;
     flow.kbOctets = flow.octets;
@@ -184,6 +197,7 @@ export class KnowledgeBuilder {
         h.apps.set(app, (h.apps.get(app) ?? 0) + appBytes);
       }
     }
+    if (svc !== null) this.serviceCounters(flow, svc, src, dst);
     const sub = this.subscribers?.attribute(flow, srcText, dstText) ?? null;
     if (sub !== null && sub.active) {
       // The user's own address among the two (a tunnel names the user, not which end it is).
@@ -212,6 +226,29 @@ export class KnowledgeBuilder {
       this.macActivity(srcMac, srcText, dOct, dOctR, dp, dpR);
       this.macActivity(dstMac, dstText, dOctR, dOct, dpR, dp);
     }
+  }
+
+  /** dns.* and http.* go to the client side of each message; os to the HTTP client. */
+  private serviceCounters(flow: Flow, svc: FlowService, src: HostDelta, dst: HostDelta): void {
+    src.dnsQueries += svc.dnsQueriesFwd - svc.kbDnsQueriesFwd;
+    dst.dnsQueries += svc.dnsQueriesRev - svc.kbDnsQueriesRev;
+    src.dnsErrors += svc.dnsErrorsToFwd - svc.kbDnsErrorsToFwd;
+    dst.dnsErrors += svc.dnsErrorsToRev - svc.kbDnsErrorsToRev;
+    svc.kbDnsQueriesFwd = svc.dnsQueriesFwd;
+    svc.kbDnsQueriesRev = svc.dnsQueriesRev;
+    svc.kbDnsErrorsToFwd = svc.dnsErrorsToFwd;
+    svc.kbDnsErrorsToRev = svc.dnsErrorsToRev;
+    const client = svc.httpClientIsInitiator ? src : dst;
+    client.httpRequests += svc.httpRequests - svc.kbHttpRequests;
+    client.httpErrors += svc.httpErrors - svc.kbHttpErrors;
+    svc.kbHttpRequests = svc.httpRequests;
+    svc.kbHttpErrors = svc.httpErrors;
+    if (svc.os !== null && !svc.kbOsSent) {
+      svc.kbOsSent = true;
+      client.os = svc.os;
+    }
+    const call = svc.sipCallId;
+    if (call !== null && this.sipCalls?.isActive(call) === true) this.activeCalls.set(call, Math.floor(flow.lastUs / 1e6));
   }
 
   private macActivity(mac: string, ip: string, sent: number, rcvd: number, ps: number, pr: number): void {
@@ -272,6 +309,11 @@ export class KnowledgeBuilder {
         }
       }
       if (h.apps !== null) for (const [app, bytes] of h.apps) ops.push(['hincrby', key, `app.${APP_NAMES[app]}.bytes`, bytes]);
+      if (h.dnsQueries !== 0) ops.push(['hincrby', key, 'dns.queries', h.dnsQueries]);
+      if (h.dnsErrors !== 0) ops.push(['hincrby', key, 'dns.errors', h.dnsErrors]);
+      if (h.httpRequests !== 0) ops.push(['hincrby', key, 'http.requests', h.httpRequests]);
+      if (h.httpErrors !== 0) ops.push(['hincrby', key, 'http.errors', h.httpErrors]);
+      if (h.os !== null) ops.push(['hset', key, 'os', h.os]);
       const total = h.bytesSent + h.bytesRcvd;
       if (total !== 0) ops.push(['zincrby', 'top.hosts.bytes', total, addr]);
     }
@@ -295,9 +337,19 @@ export class KnowledgeBuilder {
       if (a.pkts !== 0) ops.push(['hincrby', key, 'pkts', a.pkts]);
       if (a.flows !== 0) ops.push(['hincrby', key, 'flows', a.flows]);
     }
+    // Media flows of a call still going: its key stays (a volatile key's TTL is refreshed by the update).
+    for (const [call, last] of this.activeCalls) ops.push(['hset', `sip.call.${call}`, 'last.seen', last]);
+    this.activeCalls.clear();
     this.hosts.clear();
     this.macs.clear();
     this.vlans.clear();
     this.apps.clear();
   }
+}
+
+/** Service counters not yet sent (a flow can change only these, e.g. a later DNS answer's RCODE). */
+function serviceChanged(s: FlowService): boolean {
+  return s.dnsQueriesFwd !== s.kbDnsQueriesFwd || s.dnsQueriesRev !== s.kbDnsQueriesRev ||
+    s.dnsErrorsToFwd !== s.kbDnsErrorsToFwd || s.dnsErrorsToRev !== s.kbDnsErrorsToRev ||
+    s.httpRequests !== s.kbHttpRequests || s.httpErrors !== s.kbHttpErrors || (s.os !== null && !s.kbOsSent);
 }

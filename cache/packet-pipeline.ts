@@ -9,6 +9,11 @@ import { KnowledgeBuilder } from './kb-builder';
 import { KbBatch, KbOp } from './kb-updates';
 import { Signalling } from '../dissectors/signalling';
 import { classifyByProtocol, classifyPacket, guessByPort, MAX_INSPECTED_PACKETS } from '../dissectors/classifier';
+import { ServiceDissectors } from '../dissectors/services';
+
+const DNS_PORT = 53;
+const IPPROTO_UDP = 17;
+const DNS_HEADER_BYTES = 12;
 
 /** Where knowledge-base batches go: the store on the main thread, or a worker's postMessage. */
 export interface KnowledgeSink {
@@ -34,6 +39,8 @@ export interface PipelineOptions {
   probeName: string;
   /** Mobile subscribers are named by IMSI or by MSISDN (--user-id). */
   userId: 'imsi' | 'msisdn';
+  /** One flow record per DNS transaction (--dns-subflows). */
+  dnsSubflows: boolean;
 }
 
 export const DEFAULT_PIPELINE_OPTIONS: PipelineOptions = {
@@ -44,6 +51,7 @@ export const DEFAULT_PIPELINE_OPTIONS: PipelineOptions = {
   tcpCloseLingerSec: 2,
   probeName: 'probe',
   userId: 'imsi',
+  dnsSubflows: false,
 };
 
 /** Counters of the packet path, served as stats.* and INFO probe. */
@@ -90,6 +98,9 @@ export class PacketPipeline {
   private readonly kb: KnowledgeSink | null;
   /** RADIUS and GTP-C: who is behind addresses and tunnels. */
   readonly signalling: Signalling;
+  /** DNS, HTTP, TLS/QUIC and SIP fields and host counters. */
+  readonly services: ServiceDissectors;
+  private readonly dnsSubflows: boolean;
 
   constructor(opts: PipelineOptions, exporter: FlowExporter, private readonly warn: (message: string) => void = () => {}, kb: KnowledgeSink | null = null) {
     this.kb = kb;
@@ -97,9 +108,15 @@ export class PacketPipeline {
     const signalling = new Signalling({ probe: opts.probeName, userId: opts.userId }, emit);
     this.signalling = signalling;
     if (kb !== null) kb.builder.subscribers = signalling;
+    const services = new ServiceDissectors({ dnsSubflows: opts.dnsSubflows }, emit);
+    this.services = services;
+    this.dnsSubflows = opts.dnsSubflows;
+    if (kb !== null) kb.builder.sipCalls = services.sip;
     const exportFlow = exporter;
     exporter = (flow, reason) => {
       signalling.attribute(flow);
+      // Media that started before the SDP announcing it was seen.
+      if (flow.protocol === IPPROTO_UDP && flow.service?.sipCallId == null && services.sip.hasMedia) services.attachMedia(flow);
       // Still unknown at its end: the well-known port, marked as a guess. (Not at an
       // active-timeout export: the flow goes on and its payload may still tell.)
       if (flow.appId === 0 && reason !== FlowEndReason.ActiveTimeout) guessByPort(flow);
@@ -144,6 +161,10 @@ export class PacketPipeline {
     }
     stats.ipPackets++;
     if (p.tunnel !== 0) stats.tunnelled++;
+    // --dns-subflows: the transaction id is part of a DNS flow's key, so each query and its answer are one record.
+    if (this.dnsSubflows && p.protocol === IPPROTO_UDP && (p.srcPort === DNS_PORT || p.dstPort === DNS_PORT) && p.payloadLength >= DNS_HEADER_BYTES) {
+      p.subKey = ((buf[p.payloadOffset] << 8) | buf[p.payloadOffset + 1]) + 1;
+    }
     if (p.isFragment) {
       stats.fragments++;
       if (p.isLaterFragment) {
@@ -166,6 +187,13 @@ export class PacketPipeline {
       if (flow.appId === 0 && p.payloadLength > 0 && flow.appPackets < MAX_INSPECTED_PACKETS) {
         classifyPacket(flow, this.table.lastForward, buf, p.payloadOffset, p.payloadLength);
       }
+      // A new UDP flow on media endpoints a SIP call announced carries the call's id.
+      if (p.protocol === IPPROTO_UDP && flow.packets + flow.packetsR === 1 && this.services.sip.hasMedia) this.services.attachMedia(flow);
+    }
+    if (p.payloadLength > 0 && this.services.wants(flow)) {
+      this.services.packet(flow, this.table.lastForward, p, buf, now);
+      // The transaction is answered: its record goes out after the linger (retransmitted answers join it).
+      if (flow.subKey !== 0 && flow.service !== null && flow.service.dnsResponseCode >= 0) this.table.endSoon(flow, now);
     }
     if (p.protocol === 17 && p.payloadLength > 0 && this.signalling.udp(p, buf, flow, now)) this.flushSignalling();
     // A new flow is attributed while its user is connected (later lookups happen at flushes and export).

@@ -33,6 +33,17 @@ export const enum Counter {
   /** Questions asked of the cloud, and those it answered with a user. */
   CloudLookups,
   CloudHits,
+  /** Service dissectors (dissectors/services.ts). */
+  DnsMessages,
+  DnsMalformed,
+  HttpRequests,
+  HttpResponses,
+  TlsHellos,
+  QuicHellos,
+  QuicUndecrypted,
+  SipMessages,
+  SipMalformed,
+  SipCalls,
   Count,
 }
 
@@ -68,4 +79,15 @@ export function writeCounters(pipeline: PacketPipeline, out: Float64Array): void
   out[Counter.UserDisconnects] = sig.users.disconnects;
   out[Counter.CloudLookups] = sig.lookups;
   out[Counter.CloudHits] = sig.lookupHits;
+  const svc = pipeline.services.stats;
+  out[Counter.DnsMessages] = svc.dnsMessages;
+  out[Counter.DnsMalformed] = svc.dnsMalformed;
+  out[Counter.HttpRequests] = svc.httpRequests;
+  out[Counter.HttpResponses] = svc.httpResponses;
+  out[Counter.TlsHellos] = svc.tlsHellos;
+  out[Counter.QuicHellos] = svc.quicHellos;
+  out[Counter.QuicUndecrypted] = svc.quicUndecrypted;
+  out[Counter.SipMessages] = svc.sipMessages;
+  out[Counter.SipMalformed] = svc.sipMalformed;
+  out[Counter.SipCalls] = pipeline.services.sip.active;
 }

@@ -70,6 +70,12 @@ export class DecodedPacket {
   fragmentProtocol = 0;
   readonly fragmentAddr = new Uint32Array(8);
 
+  /**
+   * Splits one 5-tuple into several flows (0: none). Set by the pipeline, not
+   * the decoder: DNS transaction ids with --dns-subflows.
+   */
+  subKey = 0;
+
   tunnel: TunnelType = TunnelType.None;
   /** GTP-U TEID, VXLAN VNI or GRE key of the innermost tunnel (0 when none). */
   tunnelId = 0;
@@ -93,6 +99,7 @@ export class DecodedPacket {
     this.isFragment = false;
     this.isLaterFragment = false;
     this.fragmentIsOuter = false;
+    this.subKey = 0;
     this.tunnel = TunnelType.None;
     this.tunnelId = 0;
     this.outerIpVersion = 0;

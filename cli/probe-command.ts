@@ -23,6 +23,7 @@ export function addProbeCommand(program: Command): void {
     .option('--flush-ms <ms>', 'how often flow activity reaches the knowledge base (packet time for files)', positiveInt, 100)
     .option('--host-ttl <sec>', 'seconds a host, MAC, VLAN key lives after its last update', positiveInt, 300)
     .option('--max-hosts <n>', 'most ip.* (and mac.*) keys kept; the least recently updated are evicted', positiveInt, 1_000_000)
+    .option('--dns-subflows', 'one flow record per DNS transaction (query and its answer), keyed by transaction id')
     .addOption(new Option('--user-id <id>', 'name mobile subscribers by their IMSI or their MSISDN (when known)').choices(['imsi', 'msisdn']).default('imsi'))
     .option('--upstream <url>', 'replicate the knowledge base to this Redis node, cluster node or probe: redis://[user:pass@]host:port, rediss:// for TLS (repeatable)', collect, [])
     .option('--upstream-cluster', 'the --upstream URLs name nodes of a Redis Cluster')

@@ -44,6 +44,8 @@ export interface ProbeConfig {
   maxHosts: number;
   /** Mobile subscribers are named by IMSI or MSISDN. */
   userId: 'imsi' | 'msisdn';
+  /** One record per DNS transaction. */
+  dnsSubflows?: boolean;
   /** 0: the packet pipeline runs on the main thread; 1: in a worker_thread. */
   workers: number;
   upstream: string[];
@@ -173,6 +175,7 @@ export async function runProbe(cfg: ProbeConfig): Promise<number | null> {
       tcpCloseLingerSec: cfg.tcpCloseLinger,
       probeName: cfg.name,
       userId: cfg.userId,
+      dnsSubflows: cfg.dnsSubflows === true,
     },
     realtime: cfg.realtime === true,
     loop: cfg.loop === true,

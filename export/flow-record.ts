@@ -4,6 +4,8 @@ import { TunnelType, TUNNEL_NAMES } from '../capture/decoded-packet';
 import { addressText, ipv4Text, ipv6Text, macText } from './address-text';
 import type { Subscriber } from '../dissectors/subscriber-directory';
 import { APP_NAMES } from '../dissectors/classifier';
+import type { FlowService } from '../dissectors/flow-service';
+import { tlsVersionName } from '../dissectors/tls';
 
 /**
  * The exported form of a flow, keyed by IANA IPFIX information-element names
@@ -112,8 +114,34 @@ export function flowToRecord(flow: Flow, reason: FlowEndReason): FlowRecord {
     // Decided by the port alone, not by what the packets carried.
     if (flow.appGuessed) r.applicationNameGuessed = true;
   }
+  if (flow.service !== null) addServiceFields(r, flow.service);
   if (flow.subscriber !== null) addSubscriberFields(r, flow.subscriber);
   return r;
+}
+
+/** What the service dissectors found (DESIGN.md dissector fields); absent fields are left out. */
+function addServiceFields(r: FlowRecord, s: FlowService): void {
+  if (s.service !== null) r.applicationService = s.service;
+  if (s.dnsQueryName !== null) {
+    r.dnsQueryName = s.dnsQueryName;
+    r.dnsQueryType = s.dnsQueryType;
+  }
+  if (s.dnsResponseCode >= 0) r.dnsResponseCode = s.dnsResponseCode;
+  if (s.dnsTransactionId >= 0) r.dnsTransactionId = s.dnsTransactionId;
+  if (s.httpMethod !== null) r.httpRequestMethod = s.httpMethod;
+  if (s.httpHost !== null) r.httpRequestHost = s.httpHost;
+  if (s.httpTarget !== null) r.httpRequestTarget = s.httpTarget;
+  if (s.httpUserAgent !== null) r.httpUserAgent = s.httpUserAgent;
+  if (s.httpStatusCode !== 0) r.httpStatusCode = s.httpStatusCode;
+  if (s.httpServer !== null) r.httpServer = s.httpServer;
+  if (s.os !== null) r.os = s.os;
+  if (s.tlsServerName !== null) r.tlsServerName = s.tlsServerName;
+  if (s.tlsAlpn !== null) r.tlsApplicationProtocols = s.tlsAlpn;
+  if (s.tlsVersion !== 0) r.tlsVersion = tlsVersionName(s.tlsVersion);
+  if (s.quicVersion !== 0) r.quicVersion = `0x${s.quicVersion.toString(16).padStart(8, '0')}`;
+  if (s.sipCallId !== null) r.sipCallId = s.sipCallId;
+  if (s.sipFrom !== null) r.sipFrom = s.sipFrom;
+  if (s.sipTo !== null) r.sipTo = s.sipTo;
 }
 
 /** The user behind a flow: userName and, for mobile subscribers, what GTP-C told. */
