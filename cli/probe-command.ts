@@ -36,7 +36,7 @@ export function addProbeCommand(program: Command): void {
     .option('--stats-out <file>', 'write the final probe counters as JSON to this file on exit')
     .option('--name <probe>', 'name of this probe in events and records', defaultProbeName())
     .option('--no-progress', 'no progress bar, even on a terminal')
-    .option('--batch <packets>', 'packets processed between event-loop turns', nonNegativeInt, 256)
+    .option('--batch <packets>', 'packets read between checks of the slice time (a slice of work lasts a few ms)', nonNegativeInt, 64)
     .option('--workers <n>', 'pipeline threads: 0 runs the packet pipeline on the main thread, 1 in a worker_thread', workerCount, 0)
     .action(async (opts: ProbeConfig) => {
       const code = await runProbe(opts);
