@@ -108,7 +108,7 @@ export class PacketPipeline {
     const signalling = new Signalling({ probe: opts.probeName, userId: opts.userId }, emit);
     this.signalling = signalling;
     if (kb !== null) kb.builder.subscribers = signalling;
-    const services = new ServiceDissectors({ dnsSubflows: opts.dnsSubflows }, emit);
+    const services = new ServiceDissectors(emit);
     this.services = services;
     this.dnsSubflows = opts.dnsSubflows;
     if (kb !== null) kb.builder.sipCalls = services.sip;

@@ -43,11 +43,6 @@ export class ServiceStats {
   sipMalformed = 0;
 }
 
-export interface ServiceOptions {
-  /** One record per DNS transaction (the pipeline keys DNS flows by transaction id). */
-  dnsSubflows: boolean;
-}
-
 /**
  * The service dissectors behind the classifier: a flow the classifier named
  * DNS, HTTP, TLS, QUIC or SIP gets its packets parsed for the fields a record
@@ -64,7 +59,7 @@ export class ServiceDissectors {
   private current: FlowService | null = null;
   private currentForward = true;
 
-  constructor(readonly opts: ServiceOptions, emit: (op: KbOp) => void) {
+  constructor(emit: (op: KbOp) => void) {
     this.sip = new SipCalls(emit);
   }
 
@@ -209,7 +204,7 @@ export class ServiceDissectors {
     s.httpHost = head.host;
     s.httpUserAgent = head.userAgent;
     if (head.userAgent !== null) s.os = osFromUserAgent(head.userAgent);
-    if (head.host !== null && s.service === null) s.service = serviceFromHostName(hostWithoutPort(head.host));
+    if (head.host !== null && s.service === null) s.service = serviceFromHostName(head.host);
   }
 
   private httpResponse(s: FlowService, head: HttpResponseHead): void {
@@ -296,7 +291,7 @@ export class ServiceDissectors {
       s.sipFrom = m.fromUri;
       s.sipTo = m.toUri;
     }
-    this.sip.message(m, nowUs, flow.ipVersion);
+    this.sip.message(m, nowUs);
   }
 
   /**
@@ -310,14 +305,4 @@ export class ServiceDissectors {
     if (s === null) flow.service = s = new FlowService();
     s.sipCallId = callId;
   }
-}
-
-/** Host header "example.com:8080" or "[2001:db8::1]:80" without the port. */
-function hostWithoutPort(host: string): string {
-  if (host.startsWith('[')) {
-    const end = host.indexOf(']');
-    return end > 0 ? host.slice(1, end) : host;
-  }
-  const colon = host.indexOf(':');
-  return colon >= 0 && host.indexOf(':', colon + 1) < 0 ? host.slice(0, colon) : host;
 }

@@ -43,7 +43,7 @@ export class SipCalls {
     return this.mediaV4.size > 0 || this.mediaV6.size > 0;
   }
 
-  message(m: SipMessage, nowUs: number, _ipVersion: number): void {
+  message(m: SipMessage, nowUs: number): void {
     const callId = m.callId;
     if (callId === null) return;
     const isInvite = m.isRequest ? m.method === 'INVITE' : m.cseqMethod === 'INVITE';
