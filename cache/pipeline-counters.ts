@@ -44,6 +44,10 @@ export const enum Counter {
   SipMessages,
   SipMalformed,
   SipCalls,
+  /** NetFlow/IPFIX export, summed over the collectors (export/flow-exporter.ts). */
+  ExportMessages,
+  ExportRecords,
+  ExportRecordsLost,
   Count,
 }
 

@@ -4,6 +4,7 @@ import { addSubscriberFields, flowToRecord, FlowRecord } from '../export/flow-re
 import type { RemoteUser } from '../dissectors/subscriber-directory';
 import type { SavedSubscriber } from '../dissectors/subscriber-restore';
 import { JsonLinesWriter } from '../export/jsonl-writer';
+import { FlowExporter, FlowExportOptions } from '../export/flow-exporter';
 import { KnowledgeBuilder } from './kb-builder';
 import type { KbBatch } from './kb-updates';
 import { PacketPipeline, PipelineOptions, KnowledgeSink } from './packet-pipeline';
@@ -24,6 +25,8 @@ export interface PipelineJobConfig {
   /** Longest stretch of packet work before the event loop gets a turn. */
   sliceMs: number;
   flowsOut: string | null;
+  /** NetFlow v9 / IPFIX export; null when no collector is given. */
+  flowExport: FlowExportOptions | null;
   /** Subscribers restored from the persistent keys (--data-dir) before the first packet. */
   restore: SavedSubscriber[];
   /** Knowledge-base flushing; null when nothing consumes updates (no store). */
@@ -52,6 +55,9 @@ interface HeldRecord {
   deadlineMs: number;
 }
 
+/** At the end, how long collectors may take to get the last messages (a TCP collector may be reconnecting). */
+const EXPORT_DRAIN_MS = 5000;
+
 /** Flows exported per event-loop turn at the end of a capture. */
 const FINISH_SLICE_FLOWS = 2000;
 
@@ -65,6 +71,7 @@ export class PipelineJob {
   readonly pipeline: PacketPipeline;
   private readonly replay: CaptureReplay;
   private readonly writer: JsonLinesWriter | null;
+  private readonly exporter: FlowExporter | null;
   private stopped = false;
   private finished = false;
   private flushTimer: NodeJS.Timeout | null = null;
@@ -75,13 +82,14 @@ export class PipelineJob {
   /** `files` are already open (the caller reports a bad file before any work). */
   constructor(files: CaptureFile[], private readonly cfg: PipelineJobConfig, private readonly hooks: PipelineJobHooks, readonly counters: Float64Array) {
     this.writer = cfg.flowsOut !== null ? new JsonLinesWriter(cfg.flowsOut) : null;
-    const writer = this.writer;
+    this.exporter = cfg.flowExport !== null ? new FlowExporter(cfg.flowExport, hooks.warn) : null;
+    const exporting = this.writer !== null || this.exporter !== null;
     let knowledge: KnowledgeSink | null = null;
     if (cfg.knowledge !== null) {
       knowledge = { builder: new KnowledgeBuilder({ liveFlows: true }), flushIntervalUs: cfg.knowledge.flushIntervalUs, minFlushWallMs: cfg.knowledge.minFlushWallMs, emit: hooks.emit };
     }
     this.pipeline = new PacketPipeline(cfg.pipeline, (flow, reason) => {
-      if (writer === null) return;
+      if (!exporting) return;
       const record = flowToRecord(flow, reason);
       const sig = this.pipeline.signalling;
       if (flow.subscriber === null && sig.cloud !== null) {
@@ -91,7 +99,7 @@ export class PipelineJob {
           return;
         }
       }
-      writer.write(record);
+      this.output(record);
     }, hooks.warn, knowledge);
     this.pipeline.signalling.restore(cfg.restore);
     const ask = hooks.ask;
@@ -138,14 +146,26 @@ export class PipelineJob {
       }
       const sub = sig.userFor(h.queries);
       if (sub !== null) addSubscriberFields(h.record, sub);
-      this.writer?.write(h.record);
+      this.output(h.record);
     }
     this.held = still;
+  }
+
+  /** A finished record goes to every flow output alike: JSON lines and the NetFlow/IPFIX collectors. */
+  private output(record: FlowRecord): void {
+    this.writer?.write(record);
+    this.exporter?.write(record);
   }
 
   /** Refreshes the counter array the server reads. */
   publishCounters(): void {
     writeCounters(this.pipeline, this.counters);
+    if (this.exporter !== null) {
+      const t = this.exporter.totals();
+      this.counters[Counter.ExportMessages] = t.messages;
+      this.counters[Counter.ExportRecords] = t.records;
+      this.counters[Counter.ExportRecordsLost] = t.recordsLost;
+    }
   }
 
   /**
@@ -197,6 +217,16 @@ export class PipelineJob {
     this.pipeline.finish();
     this.releaseHeld(true);
     this.writer?.close();
+    this.publishCounters();
+  }
+
+  /**
+   * After finish(): the collectors get the last messages (a TCP collector
+   * that is away is waited for, bounded), then the sockets close.
+   */
+  async closeExport(): Promise<void> {
+    if (this.exporter === null) return;
+    await this.exporter.close(Date.now() + EXPORT_DRAIN_MS);
     this.publishCounters();
   }
 }

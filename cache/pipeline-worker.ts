@@ -42,8 +42,9 @@ function main(): void {
     else if (m.t === 'answer') job.answer(m.query, m.user);
     else if (m.t === 'event') job.remoteEvent(m.event, m.user);
   });
-  job.run().then((eof) => {
+  job.run().then(async (eof) => {
     job.finish();
+    await job.closeExport();
     post({ t: 'done', eof });
     port.close();
   }, (err: unknown) => post({ t: 'error', message: err instanceof Error ? err.message : String(err) }));

@@ -26,6 +26,19 @@ export function port(value: string): number {
   return n;
 }
 
+export function uint32(value: string): number {
+  const n = nonNegativeInt(value);
+  if (n > 0xffffffff) throw new InvalidArgumentError('expected an integer 0-4294967295');
+  return n;
+}
+
+/** An MTU an export packet (IP and UDP headers, an IPFIX header, one set) fits in. */
+export function mtu(value: string): number {
+  const n = nonNegativeInt(value);
+  if (n < 576 || n > 65535) throw new InvalidArgumentError('expected an MTU of 576-65535 bytes');
+  return n;
+}
+
 /** Seconds, fractions allowed (e.g. 0.5). */
 export function seconds(value: string): number {
   if (!/^\d+(\.\d+)?$/.test(value)) throw new InvalidArgumentError('expected a number of seconds');

@@ -1,5 +1,5 @@
 import { Command, Option } from 'commander';
-import { collect, decapList, nonNegativeInt, port, positiveInt, seconds, workerCount } from './options';
+import { collect, decapList, mtu, nonNegativeInt, port, positiveInt, seconds, uint32, workerCount } from './options';
 import { runProbe, ProbeConfig } from './run-probe';
 import { DEFAULT_PIPELINE_OPTIONS } from '../cache/packet-pipeline';
 
@@ -14,6 +14,13 @@ export function addProbeCommand(program: Command): void {
     .option('--requirepass <password>', 'password of the RESP server\'s default user')
     .option('--acl-file <file>', 'RESP users in Redis ACL file format, e.g. read-only dashboards and a writer for peer probes')
     .option('--flows-out <file>', 'write one JSON object per exported flow to this file (JSON lines)')
+    .addOption(new Option('--netflow <version>', 'export flows as NetFlow v9 or IPFIX to the --collector(s)').choices(['v9', 'ipfix']))
+    .option('--collector <addr>', 'NetFlow/IPFIX collector: HOST:PORT or udp://HOST:PORT, tcp://HOST:PORT for IPFIX over TCP, [ADDR]:PORT for IPv6 (repeatable)', collect, [])
+    .option('--template-refresh <sec>', 'UDP: send the templates again after this many seconds', seconds, 60)
+    .option('--template-refresh-packets <n>', 'UDP: send the templates again after this many export packets', positiveInt, 20)
+    .option('--observation-domain <id>', 'IPFIX observation domain id / NetFlow v9 source id', uint32, 0)
+    .option('--export-mtu <bytes>', 'path MTU to the collectors: export packets are filled up to it', mtu, 1500)
+    .option('--export-queue <records>', 'records held while a TCP collector is away; past it they are counted lost', positiveInt, 100_000)
     .option('--idle-timeout <sec>', 'export a flow after this many seconds without packets', seconds, DEFAULT_PIPELINE_OPTIONS.idleTimeoutSec)
     .option('--active-timeout <sec>', 'export a long-lived flow every this many seconds (0: never)', seconds, DEFAULT_PIPELINE_OPTIONS.activeTimeoutSec)
     .option('--max-flows <n>', 'bound of the flow cache; the least recently active flow is evicted', positiveInt, DEFAULT_PIPELINE_OPTIONS.maxFlows)

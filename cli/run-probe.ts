@@ -19,6 +19,8 @@ import { FsyncPolicy, PersistentLogError } from '../cache/persistent-log';
 import type { KbOp } from '../cache/kb-updates';
 import { DataDir } from './data-dir';
 import { fromBytes } from '../server';
+import type { FlowExportOptions } from '../export/flow-exporter';
+import { parseCollectorAddress } from '../export/collector-address';
 
 export interface ProbeConfig {
   pcap: string[];
@@ -27,6 +29,14 @@ export interface ProbeConfig {
   requirepass?: string;
   aclFile?: string;
   flowsOut?: string;
+  /** NetFlow v9 / IPFIX export to the collectors. */
+  netflow?: 'v9' | 'ipfix';
+  collector: string[];
+  templateRefresh: number;
+  templateRefreshPackets: number;
+  observationDomain: number;
+  exportMtu: number;
+  exportQueue: number;
   idleTimeout: number;
   activeTimeout: number;
   maxFlows: number;
@@ -81,6 +91,28 @@ function warn(message: string): void {
   process.stderr.write(`microcloud: warning: ${message}\n`);
 }
 
+/** --netflow and --collector, checked: an error names what is wrong. */
+function flowExportOptions(cfg: ProbeConfig): FlowExportOptions | null {
+  if (cfg.netflow === undefined) {
+    if (cfg.collector.length > 0) throw new Error('--collector needs --netflow v9 or --netflow ipfix');
+    return null;
+  }
+  if (cfg.collector.length === 0) throw new Error(`--netflow ${cfg.netflow} needs at least one --collector HOST:PORT`);
+  const collectors = cfg.collector.map(parseCollectorAddress);
+  for (const c of collectors) {
+    if (c.transport === 'tcp' && cfg.netflow === 'v9') throw new Error(`collector "${c.text}": NetFlow v9 is exported over UDP only (IPFIX also over TCP)`);
+  }
+  return {
+    format: cfg.netflow,
+    collectors,
+    domainId: cfg.observationDomain,
+    mtu: cfg.exportMtu,
+    templateRefreshPackets: cfg.templateRefreshPackets,
+    templateRefreshSec: cfg.templateRefresh,
+    queueRecords: cfg.exportQueue,
+  };
+}
+
 /** The pipeline wherever it runs: the main thread or a worker. */
 interface PipelineHandle {
   readonly counters: Float64Array;
@@ -122,6 +154,14 @@ export async function runProbe(cfg: ProbeConfig): Promise<number | null> {
       process.stderr.write(`microcloud: ${(err as Error).message}\n`);
       return 2;
     }
+  }
+  let flowExport: FlowExportOptions | null;
+  try {
+    flowExport = flowExportOptions(cfg);
+  } catch (err) {
+    for (const f of files) f.close();
+    process.stderr.write(`microcloud: ${(err as Error).message}\n`);
+    return 2;
   }
   if (cfg.flowsOut !== undefined) {
     // Checked here so a bad path is a one-line error before any work, wherever the pipeline runs.
@@ -182,6 +222,7 @@ export async function runProbe(cfg: ProbeConfig): Promise<number | null> {
     batch: cfg.batch,
     sliceMs: SLICE_MS,
     flowsOut: cfg.flowsOut ?? null,
+    flowExport,
     knowledge: server === null && cfg.upstream.length === 0 ? null : { flushIntervalUs: cfg.flushMs * 1000, minFlushWallMs: Math.min(cfg.flushMs, MIN_FLUSH_WALL_MS), wallFlushMs: Math.min(cfg.flushMs, STATS_FLUSH_MS) },
   };
   const fileDamaged = (message: string): void => {
@@ -254,8 +295,9 @@ export async function runProbe(cfg: ProbeConfig): Promise<number | null> {
     }, newCounterArray());
     handle = {
       counters: job.counters,
-      done: job.run().then((eof) => {
+      done: job.run().then(async (eof) => {
         job.finish();
+        await job.closeExport();
         return eof;
       }),
       stop: () => job.stop(),
@@ -374,6 +416,9 @@ function writeStats(file: string, c: Float64Array, damagedFiles: string[]): void
     flowsExported: c[Counter.FlowsExported],
     flowsEvicted: c[Counter.FlowsEvicted],
     flowsActive: c[Counter.FlowsActive],
+    exportMessages: c[Counter.ExportMessages],
+    exportRecords: c[Counter.ExportRecords],
+    exportRecordsLost: c[Counter.ExportRecordsLost],
     damagedFiles,
   };
   fs.writeFileSync(file, JSON.stringify(stats, null, 2) + '\n');
