@@ -75,16 +75,24 @@ export class UdpCollector implements CollectorTransport {
 
   private onError(err: NodeJS.ErrnoException): void {
     if (err.code === 'ECONNREFUSED' || err.code === 'EHOSTUNREACH' || err.code === 'ENETUNREACH') {
-      // The answer to the oldest message still within reach of one.
-      const now = Date.now();
-      while (this.recent.length > 0 && now - this.recent[0].at > REFUSAL_WINDOW_MS) this.recent.shift();
-      const m = this.recent.shift();
-      if (m !== undefined) this.events.lost(m.records);
+      this.blameRefusal();
       this.events.refused();
-      this.warnOnce(`collector ${this.address.text}: unreachable (${err.code}); records counted as lost, templates sent again when it answers`);
+      this.warnUnreachable(err.code);
       return;
     }
     this.warnOnce(`collector ${this.address.text}: ${err.code ?? err.message}`);
+  }
+
+  /** An ICMP unreachable answers the oldest message still within reach of one: it did not arrive. */
+  private blameRefusal(): void {
+    const now = Date.now();
+    while (this.recent.length > 0 && now - this.recent[0].at > REFUSAL_WINDOW_MS) this.recent.shift();
+    const m = this.recent.shift();
+    if (m !== undefined) this.events.lost(m.records);
+  }
+
+  private warnUnreachable(code: string): void {
+    this.warnOnce(`collector ${this.address.text}: unreachable (${code}); records counted as lost, templates sent again when it answers`);
   }
 
   private warnOnce(message: string): void {
@@ -104,9 +112,12 @@ export class UdpCollector implements CollectorTransport {
     s.send(message, (err) => {
       this.inFlight--;
       if (err !== null && err !== undefined) {
+        // A pending ICMP error fails the next send instead of raising an error event:
+        // this message did not go, and the one the ICMP answered did not arrive.
         this.events.lost(records);
+        this.blameRefusal();
         this.events.refused();
-        this.warnOnce(`collector ${this.address.text}: send failed (${(err as NodeJS.ErrnoException).code ?? err.message})`);
+        this.warnUnreachable((err as NodeJS.ErrnoException).code ?? err.message);
         return;
       }
       this.recent.push(entry);
