@@ -61,15 +61,18 @@ for (const format of ['v9', 'ipfix'] as const) {
     const tmp = fs.mkdtempSync(path.join(os.tmpdir(), `mc-cflow-${format}-`));
     t.teardown(() => fs.rmSync(tmp, { recursive: true, force: true }));
     const sink = await UdpSink.open();
+    const second = await UdpSink.open();
     t.teardown(() => sink.close());
-    const args = ['--netflow', format, '--collector', `127.0.0.1:${sink.port}`, '--template-refresh-packets', '5'];
+    t.teardown(() => second.close());
+    const args = ['--netflow', format, '--collector', `127.0.0.1:${sink.port}`, '--collector', `udp://127.0.0.1:${second.port}`, '--template-refresh-packets', '5'];
     for (const c of CAPTURES) args.push('--pcap', c);
     const run = await runProbeAsync(args);
     t.equal(run.code, 0, 'probe exits 0');
     await new Promise((r) => setTimeout(r, 200));
     const flows = run.flows;
     t.ok(sink.messages.length > 20, `${sink.messages.length} export packets for ${flows.length} records`);
-    t.equal(sink.messages.length, run.stats?.exportMessages, 'every message sent arrived (loopback)');
+    t.equal(sink.messages.length + second.messages.length, run.stats?.exportMessages, 'every message sent arrived (loopback)');
+    t.equal(second.messages.length, sink.messages.length, 'the second collector got as many messages');
 
     const file = path.join(tmp, 'export.pcap');
     udpMessagesPcap(file, sink.messages, 2055);
@@ -84,6 +87,11 @@ for (const format of ['v9', 'ipfix'] as const) {
     const sent = format === 'v9' ? flows.flatMap((f) => (f.reversePacketDeltaCount > 0 ? [f, f] : [f])) : flows;
     const ids = frames.flatMap((f) => f.values['cflow.flow_id']);
     t.same(multiset(ids), multiset(sent.map((f) => String(f.flowId))), 'one data record per JSON record (v9: per direction), by flowId');
+    const secondFile = path.join(tmp, 'second.pcap');
+    udpMessagesPcap(secondFile, second.messages, 2055);
+    const secondScan = scan(secondFile, ['cflow.flow_id'], ['-d', 'udp.port==2055,cflow']);
+    t.same(secondScan.frames.flatMap((f) => f.problems), [], 'second collector: decodes cleanly');
+    t.same(multiset(secondScan.frames.flatMap((f) => f.values['cflow.flow_id'])), multiset(ids), 'second collector: the same records');
     t.ok(frames.some((f) => f.values['cflow.template_id'].length > 0) && frames.filter((f) => f.values['cflow.template_id'].length > 0).length > 2, 'templates sent more than once (refresh every 5 packets)');
 
     for (const [field, tsharkField] of TEXT_FIELDS) {

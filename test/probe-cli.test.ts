@@ -35,7 +35,8 @@ const dns = udpExchange(A, B, Buffer.from('query'), Buffer.from('response'));
 t.test('--help documents every option', async (t) => {
   const r = runCliRaw(['probe', '--help']);
   t.equal(r.code, 0);
-  for (const opt of ['--pcap', '--resp-port', '--resp-bind', '--flows-out', '--idle-timeout', '--active-timeout', '--max-flows', '--exit-on-eof', '--decap']) {
+  for (const opt of ['--pcap', '--resp-port', '--resp-bind', '--flows-out', '--idle-timeout', '--active-timeout', '--max-flows', '--exit-on-eof', '--decap',
+    '--netflow', '--collector', '--template-refresh', '--template-refresh-packets', '--observation-domain', '--export-mtu', '--export-queue']) {
     t.match(r.stdout, opt, `${opt} in help`);
   }
 });
@@ -46,6 +47,32 @@ t.test('bad arguments: one line on stderr and a non-zero exit', async (t) => {
     t.not(r.code, 0, `${args.join(' ')} fails`);
     t.equal(r.stderr.trim().split('\n').length, 1, `${args.join(' ')}: one line (${r.stderr.trim()})`);
   }
+});
+
+t.test('bad flow export arguments: one line naming the problem, exit non-zero, no work done', async (t) => {
+  const pcap = capture('export-args.pcap', dns.map((c, i) => ({ at: i * 0.01, c })));
+  const cases: [string[], RegExp][] = [
+    [['--netflow', 'v5', '--collector', '127.0.0.1:2055'], /v5.*(v9|ipfix)/],
+    [['--netflow', 'ipfix'], /needs at least one --collector/],
+    [['--collector', '127.0.0.1:2055'], /--collector needs --netflow/],
+    [['--netflow', 'v9', '--collector', 'tcp://127.0.0.1:4739'], /v9 is exported over UDP only/],
+    [['--netflow', 'ipfix', '--collector', 'sctp://127.0.0.1:4739'], /unknown transport "sctp"/],
+    [['--netflow', 'ipfix', '--collector', '127.0.0.1'], /expected HOST:PORT/],
+    [['--netflow', 'ipfix', '--collector', '127.0.0.1:0'], /port must be 1-65535/],
+    [['--netflow', 'ipfix', '--collector', '::1:4739'], /expected HOST:PORT/],
+    [['--netflow', 'ipfix', '--collector', '127.0.0.1:4739', '--export-mtu', '100'], /576-65535/],
+    [['--netflow', 'ipfix', '--collector', '127.0.0.1:4739', '--observation-domain', '4294967296'], /0-4294967295/],
+    [['--netflow', 'ipfix', '--collector', '127.0.0.1:4739', '--template-refresh-packets', '0'], /positive integer/],
+  ];
+  for (const [args, message] of cases) {
+    const r = runCliRaw(['probe', '--resp-port', '0', '--exit-on-eof', '--no-progress', '--pcap', pcap, ...args]);
+    t.not(r.code, 0, `${args.join(' ')} fails`);
+    const lines = r.stderr.trim().split('\n');
+    t.equal(lines.length, 1, `${args.join(' ')}: one line`);
+    t.match(lines[0], message, `${args.join(' ')}: ${lines[0]}`);
+  }
+  const ok = runCliRaw(['probe', '--resp-port', '0', '--exit-on-eof', '--no-progress', '--pcap', pcap, '--netflow', 'ipfix', '--collector', '[::1]:4739', '--collector', 'udp://localhost:4739']);
+  t.equal(ok.code, 0, `an IPv6 collector and a host name are accepted (${ok.stderr.trim()})`);
 });
 
 t.test('unreadable or non-capture inputs: one-line error naming the file, exit 2', async (t) => {
