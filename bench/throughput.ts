@@ -3,7 +3,7 @@
  * corpus (`make bench` runs this; it asserts nothing and never fails on speed).
  *
  *   node dist/bench/throughput.js [--copies N] [--runs N] [--no-ndpi] [--no-pin]
- *                                 [--pcap FILE] [--core N]
+ *                                 [--pcap FILE] [--core N] [--export v9|ipfix]
  *
  * 1. Builds bench/out/ndpi-corpus-x<COPIES>.pcap with
  *    `python3 ../shared/bench/replicate-pcap.py OUT COPIES ../shared/pcaps/ndpi/pcap`
@@ -16,12 +16,17 @@
  * 3. Prints per run: wall time, packets/s, peak RSS; then medians and the
  *    ratio ours/ndpiReader.
  *
+ * --export v9|ipfix: the probe also exports every flow to a real nfcapd
+ * (started here on a free UDP port, pinned to another core), whose summary
+ * line (flows, packets, sequence errors) is printed at the end.
+ *
  * One-core comparison: ndpiReader uses one packet-processing thread per pcap
  * input (its -n is ignored for files), and both programs are pinned to the same
  * single CPU with `taskset -c CORE` (default core 0) unless --no-pin.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createSocket } from 'node:dgram';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ndpiPcapDir, probeMain, repoRoot, sharedDir } from '../test/corpus/paths';
@@ -39,7 +44,7 @@ const NDPI = '/usr/bin/ndpiReader';
 
 function usage(msg?: string): never {
   if (msg) process.stderr.write(`${msg}\n`);
-  process.stderr.write('usage: node dist/bench/throughput.js [--copies N] [--runs N] [--no-ndpi] [--no-pin] [--pcap FILE] [--core N]\n');
+  process.stderr.write('usage: node dist/bench/throughput.js [--copies N] [--runs N] [--no-ndpi] [--no-pin] [--pcap FILE] [--core N] [--export v9|ipfix]\n');
   process.exit(2);
 }
 
@@ -100,6 +105,7 @@ async function main(): Promise<void> {
   let pin = true;
   let core = 0;
   let pcap: string | undefined;
+  let exportFormat: string | undefined;
   for (let i = 0; i < a.length; i++) {
     const num = (): number => {
       const n = Number(a[++i]);
@@ -125,6 +131,10 @@ async function main(): Promise<void> {
       case '--pcap':
         pcap = a[++i];
         if (!pcap) usage('--pcap needs a file');
+        break;
+      case '--export':
+        exportFormat = a[++i];
+        if (exportFormat !== 'v9' && exportFormat !== 'ipfix') usage('--export needs v9 or ipfix');
         break;
       case '-h':
       case '--help':
@@ -178,7 +188,9 @@ async function main(): Promise<void> {
   const sizeMB = statSync(pcap).size / 1e6;
   const havePin = pin && existsSync(TASKSET);
   const wrap = (argv: string[]) => (havePin ? [TASKSET, '-c', String(core), ...argv] : argv);
-  const ours = wrap([process.execPath, main, 'probe', '--pcap', pcap, '--resp-port', '0', '--exit-on-eof']);
+  const collector = exportFormat !== undefined ? await startNfcapd(havePin ? (core === 0 ? 1 : 0) : null) : null;
+  const exportArgs = collector !== null ? ['--netflow', exportFormat as string, '--collector', `127.0.0.1:${collector.port}`] : [];
+  const ours = wrap([process.execPath, main, 'probe', '--pcap', pcap, '--resp-port', '0', '--exit-on-eof', ...exportArgs]);
   const theirs = wrap([NDPI, '-i', pcap, '-q']);
   if (ndpi && !existsSync(NDPI)) {
     process.stdout.write(`${NDPI} not installed (Debian package libndpi-bin): measuring the probe only\n`);
@@ -225,6 +237,39 @@ async function main(): Promise<void> {
     );
   }
   if (results.some((r) => r.code !== 0)) process.stdout.write('note: some runs exited non-zero (see EXIT above)\n');
+  if (collector !== null) {
+    const summary = await collector.stop();
+    process.stdout.write(`nfcapd (${exportFormat}, all ${runs} probe runs): ${summary}\n`);
+  }
+}
+
+/** A real collector for --export: nfcapd on a free UDP port, writing into a temporary directory. */
+async function startNfcapd(cpu: number | null): Promise<{ port: number; stop(): Promise<string> }> {
+  const port = await new Promise<number>((resolve, reject) => {
+    const s = createSocket('udp4');
+    s.on('error', reject);
+    s.bind(0, '127.0.0.1', () => {
+      const p = s.address().port;
+      s.close(() => resolve(p));
+    });
+  });
+  const dir = mkdtempSync(join(tmpdir(), 'microcloud-bench-nfcapd-'));
+  const argv = ['nfcapd', '-b', '127.0.0.1', '-p', String(port), '-w', dir, '-B', String(8 << 20)];
+  const child = spawn(cpu !== null && existsSync(TASKSET) ? TASKSET : argv[0], cpu !== null && existsSync(TASKSET) ? ['-c', String(cpu), ...argv] : argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
+  let log = '';
+  child.stdout?.on('data', (d: Buffer) => (log += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (log += d.toString()));
+  child.on('error', () => (log += 'nfcapd could not be started\n'));
+  await new Promise((r) => setTimeout(r, 500));
+  return {
+    port,
+    stop: async () => {
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('close', r));
+      rmSync(dir, { recursive: true, force: true });
+      return /Ident:.*$/m.exec(log)?.[0] ?? log.trim();
+    },
+  };
 }
 
 main().catch((err: unknown) => {

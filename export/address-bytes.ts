@@ -56,8 +56,24 @@ export function writeIpv6Text(text: string, buf: Buffer, pos: number): void {
   for (let i = 0; i < tailBytes.length; i++) buf[pos + 16 - tailBytes.length + i] = tailBytes[i];
 }
 
+function hexDigit(c: number): number {
+  if (c >= 48 && c <= 57) return c - 48;
+  if (c >= 97 && c <= 102) return c - 87;
+  if (c >= 65 && c <= 70) return c - 55;
+  return -1;
+}
+
+/** "aa:bb:cc:dd:ee:ff" (exactly that form, as macText writes it); anything else writes zeros. */
 export function writeMacText(text: string, buf: Buffer, pos: number): void {
-  const parts = text.split(':');
-  const ok = parts.length === 6 && parts.every((p) => /^[0-9a-fA-F]{2}$/.test(p));
-  for (let i = 0; i < 6; i++) buf[pos + i] = ok ? parseInt(parts[i], 16) : 0;
+  if (text.length === 17) {
+    let i = 0;
+    for (; i < 6; i++) {
+      const hi = hexDigit(text.charCodeAt(i * 3));
+      const lo = hexDigit(text.charCodeAt(i * 3 + 1));
+      if (hi < 0 || lo < 0 || (i < 5 && text.charCodeAt(i * 3 + 2) !== 58)) break;
+      buf[pos + i] = (hi << 4) | lo;
+    }
+    if (i === 6) return;
+  }
+  buf.fill(0, pos, pos + 6);
 }

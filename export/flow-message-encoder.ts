@@ -74,6 +74,8 @@ export class FlowMessageEncoder {
   /** v9: export packets so far; IPFIX: data records so far (RFC 3954 5.1, RFC 7011 3.1). */
   private sequence = 0;
   private readonly startMs: number;
+  /** The record being added, one value per catalogue element (reused). */
+  private readonly values: unknown[] = [];
 
   constructor(private readonly opt: EncoderOptions) {
     this.v9 = opt.format === 'v9';
@@ -167,8 +169,8 @@ export class FlowMessageEncoder {
   }
 
   private addOne(r: FlowRecord): void {
-    const t = this.templates.templateFor(r);
-    const len = this.encodeRecord(t, r, this.scratch);
+    const t = this.templates.templateFor(r, this.values);
+    const len = this.encodeRecord(t, this.values, this.scratch);
     if (!this.announced.has(t.id)) this.announce(t);
     if (this.setTemplate !== t.id || this.pos === 0) {
       this.ensureRoom(SET_HEADER + len + 3);
@@ -316,11 +318,11 @@ export class FlowMessageEncoder {
   }
 
   /** Writes one data record with template `t` into `b` from offset 0; returns its length. */
-  private encodeRecord(t: Template, r: FlowRecord, b: Buffer): number {
+  private encodeRecord(t: Template, values: readonly unknown[], b: Buffer): number {
     let p = 0;
     for (let i = 0; i < t.elements.length; i++) {
       const e = t.elements[i];
-      const v = e.get(r);
+      const v = values[t.indexes[i]];
       const length = t.lengths[i];
       switch (e.type) {
         case IeType.U8:

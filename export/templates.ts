@@ -7,6 +7,8 @@ export type ExportFormat = 'v9' | 'ipfix';
 export interface Template {
   readonly id: number;
   readonly elements: readonly InformationElement[];
+  /** Catalogue index of each element (where templateFor put its value). */
+  readonly indexes: readonly number[];
   /** Octets of each element in v9 (text is fixed length there); 0xffff (variable) for IPFIX text. */
   readonly lengths: readonly number[];
 }
@@ -62,21 +64,26 @@ export class TemplateRegistry {
     return this.ordered;
   }
 
-  templateFor(r: FlowRecord): Template {
-    let key = this.key(r, false);
+  /**
+   * The record's template; `values` receives every catalogue element's value
+   * (by catalogue index), so the encoder reads each field once.
+   */
+  templateFor(r: FlowRecord, values: unknown[]): Template {
+    for (let i = 0; i < ELEMENTS.length; i++) values[i] = ELEMENTS[i].get(r);
+    let key = this.key(values, false);
     let t = this.byKey.get(key);
     if (t !== undefined) return t;
     if (this.ordered.length >= MAX_TEMPLATES) {
       this.trimmed++;
-      key = this.key(r, true);
+      key = this.key(values, true);
       t = this.byKey.get(key);
       if (t !== undefined) return t;
     }
-    return this.add(key, r);
+    return this.add(key, values);
   }
 
   /** Which elements the record has (a bit mask) and, in v9, the length class of each text. */
-  private key(r: FlowRecord, coreOnly: boolean): string {
+  private key(values: readonly unknown[], coreOnly: boolean): string {
     const v9 = this.format === 'v9';
     let mask = 0;
     let bit = 1;
@@ -85,7 +92,7 @@ export class TemplateRegistry {
       const e = ELEMENTS[i];
       if (v9 && e.v9 === V9Use.IpfixOnly) continue;
       if (coreOnly && !CORE_FIELDS.has(e.field)) continue;
-      const v = e.get(r);
+      const v = values[i];
       if (v === undefined) continue;
       mask += bit;
       if (v9 && e.type === IeType.String) lengths = lengths * V9_TEXT_LENGTHS.length + v9TextBucket(v);
@@ -93,21 +100,23 @@ export class TemplateRegistry {
     return v9 ? `${mask}/${lengths}` : `${mask}`;
   }
 
-  private add(key: string, r: FlowRecord): Template {
+  private add(key: string, values: readonly unknown[]): Template {
     const mask = Number(key.split('/')[0]);
     const elements: InformationElement[] = [];
+    const indexes: number[] = [];
     const lengths: number[] = [];
     let rest = mask;
     for (let i = 0; i < ELEMENTS.length && rest > 0; i++) {
       if (rest % 2 === 1) {
         const e = ELEMENTS[i];
         elements.push(e);
+        indexes.push(i);
         if (e.type !== IeType.String) lengths.push(this.format === 'v9' ? e.v9Length : e.length);
-        else lengths.push(this.format === 'v9' ? V9_TEXT_LENGTHS[v9TextBucket(e.get(r))] : 0xffff);
+        else lengths.push(this.format === 'v9' ? V9_TEXT_LENGTHS[v9TextBucket(values[i])] : 0xffff);
       }
       rest = Math.floor(rest / 2);
     }
-    const t: Template = { id: FIRST_DATA_TEMPLATE_ID + this.ordered.length, elements, lengths };
+    const t: Template = { id: FIRST_DATA_TEMPLATE_ID + this.ordered.length, elements, indexes, lengths };
     this.byKey.set(key, t);
     this.ordered.push(t);
     return t;
