@@ -13,9 +13,9 @@ export interface FlowExportOptions {
   domainId: number;
   /** Path MTU to the collectors: messages are packed up to it. */
   mtu: number;
-  /** UDP: templates go again after this many messages... */
+  /** UDP: a template goes again before its next use after this many messages... */
   templateRefreshPackets: number;
-  /** ...or this many seconds, whichever comes first. */
+  /** ...or this many seconds, whichever comes first (also the period of the statistics record). */
   templateRefreshSec: number;
   /** Records held while a TCP collector is away; past it they are counted lost. */
   queueRecords: number;
@@ -41,9 +41,7 @@ export class CollectorExporter {
   readonly stats: ExporterStats = { messages: 0, records: 0, recordsLost: 0 };
   private readonly encoder: FlowMessageEncoder;
   private readonly transport: CollectorTransport & { payloadBytes(mtu: number): number };
-  private messagesSinceTemplates = 0;
-  private templatesSentAt = 0;
-  private refreshDue = false;
+  private statsSentAt = 0;
   private held: FlowRecord[] = [];
   private readonly udp: boolean;
 
@@ -54,9 +52,7 @@ export class CollectorExporter {
       lost: (records) => {
         this.stats.recordsLost += records;
       },
-      refused: () => {
-        this.refreshDue = true;
-      },
+      refused: () => this.encoder.forgetTemplates(),
       warn,
     };
     this.transport = this.udp ? new UdpCollector(address, events) : new TcpCollector(address, events);
@@ -64,6 +60,9 @@ export class CollectorExporter {
       format: opt.format,
       domainId: opt.domainId,
       targetBytes: this.transport.payloadBytes(opt.mtu),
+      // A TCP session keeps its templates (RFC 7011 8.1): they go once per connection.
+      refreshMessages: this.udp ? opt.templateRefreshPackets : Infinity,
+      refreshMs: this.udp ? opt.templateRefreshSec * 1000 : Infinity,
       now: Date.now,
       emit: (message, records) => this.send(message, records),
       stats: () => this.stats,
@@ -73,46 +72,48 @@ export class CollectorExporter {
   write(r: FlowRecord): void {
     if (!this.transport.ready) {
       if (this.held.length < this.opt.queueRecords) this.held.push(r);
-      else this.stats.recordsLost += this.opt.format === 'v9' && r.reversePacketDeltaCount > 0 ? 2 : 1;
+      else this.stats.recordsLost += this.recordsOf(r);
       return;
     }
-    this.refreshIfDue();
     this.encoder.add(r);
   }
 
-  /** Sends the open message (idle flush, end of capture). */
-  flush(): void {
-    if (!this.transport.ready) return;
-    this.refreshIfDue();
-    this.encoder.flush();
-  }
-
-  /** Time-driven duties: idle flush and template refresh on a quiet link. */
+  /** Time-driven duties: the exporter statistics record every refresh interval, and the idle flush. */
   tick(now: number): void {
     if (!this.transport.ready) return;
-    if (now - this.templatesSentAt >= this.opt.templateRefreshSec * 1000) this.refreshDue = true;
-    this.flush();
+    if (now - this.statsSentAt >= this.opt.templateRefreshSec * 1000) this.writeStats(now);
+    this.encoder.flush();
   }
 
   /** Flushes, waits (until `deadline`) for held records to go out, closes. Whatever is still held is counted lost. */
   async close(deadline: number): Promise<void> {
     while (this.held.length > 0 && !this.transport.ready && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
     if (this.transport.ready) {
-      // The last statistics record tells the collector the final counts.
       this.drainHeld();
       this.encoder.flush();
-      this.encoder.writeStats();
+      // The last statistics record tells the collector the final counts.
+      this.writeStats(Date.now());
       this.encoder.flush();
     }
-    for (const r of this.held) this.stats.recordsLost += this.opt.format === 'v9' && r.reversePacketDeltaCount > 0 ? 2 : 1;
+    for (const r of this.held) this.stats.recordsLost += this.recordsOf(r);
     this.held = [];
     await this.transport.close(deadline);
+  }
+
+  /** Data records a flow record becomes (v9: one per direction that has packets). */
+  private recordsOf(r: FlowRecord): number {
+    return this.opt.format === 'v9' && r.reversePacketDeltaCount > 0 ? 2 : 1;
+  }
+
+  private writeStats(now: number): void {
+    this.statsSentAt = now;
+    this.encoder.writeStats();
   }
 
   private sessionStart(): void {
     // UDP: one session for the socket's life. TCP: every connection is a new one (RFC 7011 10.4.2).
     if (!this.udp) this.encoder.resetSession();
-    this.refreshDue = true;
+    this.writeStats(Date.now());
     this.drainHeld();
   }
 
@@ -122,20 +123,9 @@ export class CollectorExporter {
     for (const r of held) this.write(r);
   }
 
-  private refreshIfDue(): void {
-    if (this.udp && this.messagesSinceTemplates >= this.opt.templateRefreshPackets) this.refreshDue = true;
-    if (!this.refreshDue) return;
-    this.refreshDue = false;
-    this.messagesSinceTemplates = 0;
-    this.templatesSentAt = Date.now();
-    if (this.udp || this.encoder.sessionFresh) this.encoder.refreshTemplates();
-    else this.encoder.writeStats();
-  }
-
   private send(message: Buffer, records: number): void {
     this.stats.messages++;
     this.stats.records += records;
-    this.messagesSinceTemplates++;
     this.transport.send(message, records);
   }
 }

@@ -24,6 +24,13 @@ export interface EncoderOptions {
   domainId: number;
   /** Messages are filled up to this many bytes; a single larger record goes alone. */
   targetBytes: number;
+  /**
+   * Template refresh (RFC 7011 8.4 over UDP; RFC 3954 5): a template is sent
+   * again before its next use once this many messages or milliseconds went by
+   * since it was last sent. Infinity over TCP, where a session keeps them.
+   */
+  refreshMessages: number;
+  refreshMs: number;
   /** Wall clock in ms (export time, v9 sysUptime). */
   now(): number;
   /** Called with every finished message and the flow records in it. */
@@ -68,9 +75,12 @@ export class FlowMessageEncoder {
   private msgRecords = 0;
   private msgDataRecords = 0;
   private msgFlowRecords = 0;
-  /** Templates the collector has been sent this session (and since the last refresh). */
-  private announced = new Set<number>();
-  private statsAnnounced = false;
+  /** When each template (the statistics one too) was last sent: message count and wall time. */
+  private readonly announcedAt = new Map<number, { message: number; ms: number }>();
+  /** Template sets as bytes, made once per template. */
+  private readonly templateBytes = new Map<number, Buffer>();
+  /** Messages emitted this session. */
+  private emitted = 0;
   /** v9: export packets so far; IPFIX: data records so far (RFC 3954 5.1, RFC 7011 3.1). */
   private sequence = 0;
   private readonly startMs: number;
@@ -81,11 +91,6 @@ export class FlowMessageEncoder {
     this.v9 = opt.format === 'v9';
     this.templates = new TemplateRegistry(opt.format);
     this.startMs = opt.now();
-  }
-
-  /** True until the first template of this session was written. */
-  get sessionFresh(): boolean {
-    return this.announced.size === 0 && !this.statsAnnounced;
   }
 
   /** Adds a record (v9: one or two one-way records); full messages are emitted as they fill. */
@@ -115,19 +120,16 @@ export class FlowMessageEncoder {
     this.msgRecords = 0;
     this.msgDataRecords = 0;
     this.msgFlowRecords = 0;
+    this.emitted++;
     this.opt.emit(out, flows);
   }
 
   /**
-   * Sends every template again, with the statistics record, at the start of
-   * the next message (template refresh, RFC 7011 8.4; a collector back after an outage).
+   * The collector may have lost every template (it answered with ICMP
+   * unreachable): each goes again before its next use.
    */
-  refreshTemplates(): void {
-    this.flush();
-    this.announced.clear();
-    this.statsAnnounced = false;
-    for (const t of this.templates.all) this.announce(t);
-    this.writeStats();
+  forgetTemplates(): void {
+    this.announcedAt.clear();
   }
 
   /** A new transport session (a TCP reconnect): sequence from 0, templates sent again before use. */
@@ -138,21 +140,13 @@ export class FlowMessageEncoder {
     this.msgDataRecords = 0;
     this.msgFlowRecords = 0;
     this.sequence = 0;
-    this.announced.clear();
-    this.statsAnnounced = false;
+    this.emitted = 0;
+    this.announcedAt.clear();
   }
 
   /** The statistics options record (and its template when not yet sent), in the open message. */
   writeStats(): void {
-    if (!this.statsAnnounced) {
-      const bytes = this.statsTemplateBytes();
-      this.ensureRoom(bytes.length);
-      this.closeSet();
-      bytes.copy(this.msg, this.pos);
-      this.pos += bytes.length;
-      this.msgRecords++;
-      this.statsAnnounced = true;
-    }
+    if (this.due(STATS_TEMPLATE_ID)) this.announce(STATS_TEMPLATE_ID, () => this.statsTemplateBytes());
     const s = this.opt.stats();
     const len = 4 + 8 * 4;
     this.ensureRoom(SET_HEADER + len + 4);
@@ -171,7 +165,7 @@ export class FlowMessageEncoder {
   private addOne(r: FlowRecord): void {
     const t = this.templates.templateFor(r, this.values);
     const len = this.encodeRecord(t, this.values, this.scratch);
-    if (!this.announced.has(t.id)) this.announce(t);
+    if (this.due(t.id)) this.announce(t.id, () => this.templateSetBytes(t));
     if (this.setTemplate !== t.id || this.pos === 0) {
       this.ensureRoom(SET_HEADER + len + 3);
       this.openSet(t.id);
@@ -187,15 +181,27 @@ export class FlowMessageEncoder {
     this.msgFlowRecords++;
   }
 
-  /** The template record goes into the open message, before any data that uses it. */
-  private announce(t: Template): void {
-    const bytes = this.templateSetBytes(t);
+  /** True when template `id` was never sent this session, or long enough ago to be sent again. */
+  private due(id: number): boolean {
+    const at = this.announcedAt.get(id);
+    if (at === undefined) return true;
+    return this.emitted - at.message >= this.opt.refreshMessages || this.opt.now() - at.ms >= this.opt.refreshMs;
+  }
+
+  /** The template set goes into the open message, before any data that uses it. */
+  private announce(id: number, make: () => Buffer): void {
+    let bytes = this.templateBytes.get(id);
+    if (bytes === undefined) {
+      bytes = make();
+      this.templateBytes.set(id, bytes);
+    }
     this.ensureRoom(bytes.length);
     this.closeSet();
     bytes.copy(this.msg, this.pos);
     this.pos += bytes.length;
     this.msgRecords++;
-    this.announced.add(t.id);
+    // Counted from the message it goes in (emitted is the number of that message).
+    this.announcedAt.set(id, { message: this.emitted, ms: this.opt.now() });
   }
 
   /** Starts a message when none is open; flushes first when `bytes` no longer fit (an empty message takes anything). */

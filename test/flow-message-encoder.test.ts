@@ -40,9 +40,16 @@ function record(i: number, extra: Record<string, unknown> = {}): FlowRecord {
   };
 }
 
+function newEncoder(format: 'v9' | 'ipfix', out: Buffer[], targetBytes = 1472, refreshMessages = 20): FlowMessageEncoder {
+  return new FlowMessageEncoder({
+    format, domainId: 1, targetBytes, refreshMessages, refreshMs: 60_000, now: () => 1_795_000_000_000,
+    emit: (m) => out.push(m), stats: () => ({ messages: 0, records: 0, recordsLost: 0 }),
+  });
+}
+
 function encode(format: 'v9' | 'ipfix', records: FlowRecord[], targetBytes = 1472): Buffer[] {
   const out: Buffer[] = [];
-  const enc = new FlowMessageEncoder({ format, domainId: 1, targetBytes, now: () => 1_795_000_000_000, emit: (m) => out.push(m), stats: () => ({ messages: 0, records: 0, recordsLost: 0 }) });
+  const enc = newEncoder(format, out, targetBytes);
   for (const r of records) enc.add(r);
   enc.flush();
   return out;
@@ -111,13 +118,39 @@ t.test(`templates are bounded at ${MAX_TEMPLATES}: other element sets use the co
     records.push(record(combo, extra));
   }
   const out: Buffer[] = [];
-  const enc = new FlowMessageEncoder({ format: 'ipfix', domainId: 1, targetBytes: 1472, now: () => 1_795_000_000_000, emit: (m) => out.push(m), stats: () => ({ messages: 0, records: 0, recordsLost: 0 }) });
+  const enc = newEncoder('ipfix', out);
   for (const r of records) enc.add(r);
   enc.flush();
   t.equal(enc.templates.all.length, MAX_TEMPLATES, 'no more templates than the bound');
   t.equal(enc.templates.trimmed, 100, 'the records past it were trimmed to the core template (made earlier by the record with no optional field)');
   const v = decode(t, out, ['cflow.flow_id', 'cflow.template_id']);
   t.equal(v['cflow.flow_id'].length, records.length, 'every record decodes');
+});
+
+t.test('each template is sent again before its next use once refreshMessages went by; forgetTemplates sends all again', { skip }, async (t) => {
+  const out: Buffer[] = [];
+  const enc = newEncoder('ipfix', out, 600, 3);
+  const dns = (i: number): FlowRecord => record(i, { dnsQueryName: 'q.example' });
+  enc.add(dns(0));
+  for (let i = 1; i <= 60; i++) enc.add(record(i));
+  enc.add(dns(61));
+  enc.forgetTemplates();
+  enc.add(record(62));
+  enc.flush();
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'mc-enc-')), 'm.pcap');
+  udpMessagesPcap(file, out, 2055);
+  const { frames } = scan(file, ['cflow.template_id', 'cflow.flow_id'], ['-d', 'udp.port==2055,cflow']);
+  fs.rmSync(path.dirname(file), { recursive: true, force: true });
+  t.same(frames.flatMap((f) => f.problems), [], 'decodes cleanly');
+  const sent = frames.map((f) => f.values['cflow.template_id']);
+  const plain = sent.map((ids) => ids.filter((id) => id === '258').length);
+  const withTemplate = plain.map((n, i) => (n > 0 ? i : -1)).filter((i) => i >= 0);
+  t.ok(withTemplate.length >= 3, `the template in use went in messages ${withTemplate.join(',')}`);
+  for (let k = 1; k < withTemplate.length - 1; k++) t.equal(withTemplate[k] - withTemplate[k - 1], 3, 'every 3 messages');
+  const dnsTemplate = sent.map((ids, i) => (ids.includes('257') ? i : -1)).filter((i) => i >= 0);
+  t.equal(dnsTemplate.length, 2, `the DNS template went only when used, first and after 3+ messages (${dnsTemplate.join(',')})`);
+  t.ok(sent[sent.length - 1].includes('258'), 'after forgetTemplates the next use sends the template again');
+  t.equal(frames.flatMap((f) => f.values['cflow.flow_id']).length, 63, 'every record decodes');
 });
 
 t.test('addresses from text back to bytes', async (t) => {
