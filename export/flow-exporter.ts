@@ -40,7 +40,7 @@ export interface ExportTotals {
 export class CollectorExporter {
   readonly stats: ExporterStats = { messages: 0, records: 0, recordsLost: 0 };
   private readonly encoder: FlowMessageEncoder;
-  private readonly transport: CollectorTransport & { payloadBytes(mtu: number): number };
+  private readonly transport: CollectorTransport;
   private statsSentAt = 0;
   private held: FlowRecord[] = [];
   private readonly udp: boolean;

@@ -284,35 +284,18 @@ export class FlowMessageEncoder {
   }
 
   private statsTemplateBytes(): Buffer {
+    const v9 = this.v9;
     const n = STATS_FIELDS.length;
-    if (this.v9) {
-      // RFC 3954 6.1: template id, scope length, option length (bytes), fields; padded to 4.
-      const bytes = SET_HEADER + 6 + 4 + n * 4 + 2;
-      const b = Buffer.alloc(bytes);
-      b.writeUInt16BE(V9_OPTIONS_SET, 0);
-      b.writeUInt16BE(bytes, 2);
-      b.writeUInt16BE(STATS_TEMPLATE_ID, 4);
-      b.writeUInt16BE(4, 6);
-      b.writeUInt16BE(n * 4, 8);
-      b.writeUInt16BE(V9_SCOPE_SYSTEM, 10);
-      b.writeUInt16BE(STATS_SCOPE.length, 12);
-      let p = 14;
-      for (const f of STATS_FIELDS) {
-        b.writeUInt16BE(f.id, p);
-        b.writeUInt16BE(f.length, p + 2);
-        p += 4;
-      }
-      return b;
-    }
-    // RFC 7011 3.4.2.2: template id, field count, scope field count, scope fields first.
-    const bytes = SET_HEADER + 6 + (n + 1) * 4;
+    // v9 pads the options template set to 4 octets (RFC 3954 6.1).
+    const bytes = SET_HEADER + 6 + (n + 1) * 4 + (v9 ? 2 : 0);
     const b = Buffer.alloc(bytes);
-    b.writeUInt16BE(IPFIX_OPTIONS_SET, 0);
+    b.writeUInt16BE(v9 ? V9_OPTIONS_SET : IPFIX_OPTIONS_SET, 0);
     b.writeUInt16BE(bytes, 2);
     b.writeUInt16BE(STATS_TEMPLATE_ID, 4);
-    b.writeUInt16BE(n + 1, 6);
-    b.writeUInt16BE(1, 8);
-    b.writeUInt16BE(STATS_SCOPE.id, 10);
+    // v9: scope and option lengths in octets; IPFIX (RFC 7011 3.4.2.2): field count and scope field count.
+    b.writeUInt16BE(v9 ? 4 : n + 1, 6);
+    b.writeUInt16BE(v9 ? n * 4 : 1, 8);
+    b.writeUInt16BE(v9 ? V9_SCOPE_SYSTEM : STATS_SCOPE.id, 10);
     b.writeUInt16BE(STATS_SCOPE.length, 12);
     let p = 14;
     for (const f of STATS_FIELDS) {

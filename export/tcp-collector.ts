@@ -1,6 +1,6 @@
 import * as net from 'node:net';
 import type { CollectorAddress } from './collector-address';
-import type { CollectorTransport, TransportEvents } from './collector-transport';
+import { CollectorTransport, TransportEvents } from './collector-transport';
 
 const RECONNECT_MIN_MS = 250;
 const RECONNECT_MAX_MS = 5000;
@@ -13,26 +13,17 @@ const MAX_BUFFERED_BYTES = 16 << 20;
  * refused or broken connection is retried with backoff; the exporter holds
  * records meanwhile (bounded).
  */
-export class TcpCollector implements CollectorTransport {
+export class TcpCollector extends CollectorTransport {
   private socket: net.Socket | null = null;
-  private connected = false;
-  private closed = false;
   private backoffMs = RECONNECT_MIN_MS;
-  private retry: NodeJS.Timeout | null = null;
-  private lastWarning = '';
 
-  constructor(readonly address: CollectorAddress, private readonly events: TransportEvents) {
+  protected readonly transportHeaderBytes = 20;
+
+  constructor(address: CollectorAddress, events: TransportEvents) {
+    super(address, events);
     this.open();
   }
 
-  get ready(): boolean {
-    return this.connected;
-  }
-
-  /** A stream has no datagram limit; messages are still kept near the MTU so a record is never far from the wire. */
-  payloadBytes(mtu: number): number {
-    return mtu - (net.isIPv6(this.address.host) ? 60 : 40);
-  }
 
   private open(): void {
     if (this.closed) return;
@@ -60,11 +51,6 @@ export class TcpCollector implements CollectorTransport {
     s.unref();
   }
 
-  private warnOnce(message: string): void {
-    if (message === this.lastWarning) return;
-    this.lastWarning = message;
-    this.events.warn(message);
-  }
 
   send(message: Buffer, records: number): void {
     const s = this.socket;

@@ -2,7 +2,7 @@ import * as dgram from 'node:dgram';
 import * as dns from 'node:dns';
 import * as net from 'node:net';
 import type { CollectorAddress } from './collector-address';
-import type { CollectorTransport, TransportEvents } from './collector-transport';
+import { CollectorTransport, TransportEvents } from './collector-transport';
 
 /** A refused datagram (ICMP unreachable) is blamed on a message sent at most this long before. */
 const REFUSAL_WINDOW_MS = 2000;
@@ -20,28 +20,19 @@ interface SentMessage {
  * answers is counted lost, and the exporter sends templates again with the
  * next message, so a collector that comes back decodes what follows.
  */
-export class UdpCollector implements CollectorTransport {
+export class UdpCollector extends CollectorTransport {
   private socket: dgram.Socket | null = null;
-  private connected = false;
-  private closed = false;
   private inFlight = 0;
   /** Sent messages not yet old enough to be out of reach of an ICMP answer. */
   private recent: SentMessage[] = [];
-  private retry: NodeJS.Timeout | null = null;
-  private lastWarning = '';
 
-  constructor(readonly address: CollectorAddress, private readonly events: TransportEvents) {
+  protected readonly transportHeaderBytes = 8;
+
+  constructor(address: CollectorAddress, events: TransportEvents) {
+    super(address, events);
     this.open();
   }
 
-  get ready(): boolean {
-    return this.connected;
-  }
-
-  /** Path MTU less the IP and UDP headers. */
-  payloadBytes(mtu: number): number {
-    return mtu - (net.isIPv6(this.address.host) ? 48 : 28);
-  }
 
   private open(): void {
     const host = this.address.host;
@@ -95,11 +86,6 @@ export class UdpCollector implements CollectorTransport {
     this.warnOnce(`collector ${this.address.text}: unreachable (${code}); records counted as lost, templates sent again when it answers`);
   }
 
-  private warnOnce(message: string): void {
-    if (message === this.lastWarning) return;
-    this.lastWarning = message;
-    this.events.warn(message);
-  }
 
   send(message: Buffer, records: number): void {
     const s = this.socket;
