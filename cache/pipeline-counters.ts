@@ -48,6 +48,10 @@ export const enum Counter {
   ExportMessages,
   ExportRecords,
   ExportRecordsLost,
+  /** Live capture: libpcap's pcap_stats(), summed over the interfaces. */
+  PcapReceived,
+  PcapDropped,
+  PcapIfDropped,
   Count,
 }
 

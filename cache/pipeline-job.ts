@@ -1,5 +1,7 @@
 import { CaptureFile } from '../capture/capture-file';
 import { CaptureReplay } from '../capture/replay';
+import { LiveCapture, LiveOptions } from '../capture/live-capture';
+import { LiveInput } from '../capture/live-input';
 import { addSubscriberFields, flowToRecord, FlowRecord } from '../export/flow-record';
 import type { RemoteUser } from '../dissectors/subscriber-directory';
 import type { SavedSubscriber } from '../dissectors/subscriber-restore';
@@ -17,6 +19,8 @@ import { Counter, writeCounters } from './pipeline-counters';
  */
 export interface PipelineJobConfig {
   pcap: string[];
+  /** Live capture instead of files: the interfaces and how to open them. */
+  live: { interfaces: string[]; options: LiveOptions } | null;
   pipeline: PipelineOptions;
   realtime: boolean;
   loop: boolean;
@@ -69,7 +73,8 @@ const FINISH_SLICE_FLOWS = 2000;
  */
 export class PipelineJob {
   readonly pipeline: PacketPipeline;
-  private readonly replay: CaptureReplay;
+  private readonly replay: CaptureReplay | null;
+  private readonly live: LiveInput | null;
   private readonly writer: JsonLinesWriter | null;
   private readonly exporter: FlowExporter | null;
   private stopped = false;
@@ -79,8 +84,11 @@ export class PipelineJob {
   /** Records of flows whose user the cloud is being asked about. */
   private held: HeldRecord[] = [];
 
-  /** `files` are already open (the caller reports a bad file before any work). */
-  constructor(files: CaptureFile[], private readonly cfg: PipelineJobConfig, private readonly hooks: PipelineJobHooks, readonly counters: Float64Array) {
+  /**
+   * `files` (or, for live capture, `captures`) are already open: the caller
+   * reports a bad file or interface before any work.
+   */
+  constructor(files: CaptureFile[], private readonly cfg: PipelineJobConfig, private readonly hooks: PipelineJobHooks, readonly counters: Float64Array, captures: LiveCapture[] = []) {
     this.writer = cfg.flowsOut !== null ? new JsonLinesWriter(cfg.flowsOut) : null;
     this.exporter = cfg.flowExport !== null ? new FlowExporter(cfg.flowExport, hooks.warn) : null;
     const exporting = this.writer !== null || this.exporter !== null;
@@ -104,6 +112,18 @@ export class PipelineJob {
     this.pipeline.signalling.restore(cfg.restore);
     const ask = hooks.ask;
     if (ask !== undefined) this.pipeline.signalling.cloud = { ask: (q) => ask.call(hooks, q) };
+    if (captures.length > 0) {
+      this.replay = null;
+      this.live = new LiveInput(captures, this.pipeline.onPacket, {
+        afterBatch: () => this.pipeline.flushIfDue(),
+        tick: (nowUs) => {
+          this.pipeline.tick(nowUs);
+          this.publishCounters();
+        },
+      });
+      return;
+    }
+    this.live = null;
     this.replay = new CaptureReplay(files, { realtime: cfg.realtime, loop: cfg.loop, batch: cfg.batch > 0 ? cfg.batch : 4096, sliceMs: cfg.sliceMs }, this.pipeline.onPacket, {
       progress: (bytes, label) => {
         this.publishCounters();
@@ -119,8 +139,9 @@ export class PipelineJob {
     });
   }
 
+  /** Bytes of capture files to read (0 for live capture). */
   get totalBytes(): number {
-    return this.replay.totalBytes;
+    return this.replay?.totalBytes ?? 0;
   }
 
   /** The cloud's answer to a question the pipeline asked. */
@@ -160,6 +181,12 @@ export class PipelineJob {
   /** Refreshes the counter array the server reads. */
   publishCounters(): void {
     writeCounters(this.pipeline, this.counters);
+    if (this.live !== null) {
+      const s = this.live.stats();
+      this.counters[Counter.PcapReceived] = s.received;
+      this.counters[Counter.PcapDropped] = s.dropped;
+      this.counters[Counter.PcapIfDropped] = s.ifDropped;
+    }
     if (this.exporter !== null) {
       const t = this.exporter.totals();
       this.counters[Counter.ExportMessages] = t.messages;
@@ -183,7 +210,8 @@ export class PipelineJob {
       this.releaseTimer = setInterval(() => this.releaseHeld(false), 20);
       this.releaseTimer.unref();
     }
-    await this.replay.run();
+    if (this.live !== null) await this.live.run();
+    else if (this.replay !== null) await this.replay.run();
     // A large cache must not stall the event loop at the end either.
     while (!this.stopped) {
       // The consumer's backpressure holds here too: the last flows make the largest batches.
@@ -205,7 +233,8 @@ export class PipelineJob {
   /** Stops reading (SIGINT, SIGTERM): run() resolves false; call finish() next. */
   stop(): void {
     this.stopped = true;
-    this.replay.stop();
+    this.replay?.stop();
+    this.live?.stop();
   }
 
   /** Exports every flow, flushes the last updates, closes the flow file: once. */

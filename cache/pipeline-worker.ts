@@ -2,6 +2,7 @@
 // thread would run, with its hooks turned into messages to the main thread.
 import { parentPort, workerData } from 'node:worker_threads';
 import { CaptureFile } from '../capture/capture-file';
+import { LiveCapture } from '../capture/live-capture';
 import { PipelineJob } from './pipeline-job';
 import { FlowSlot, MainMessage, PipelineWorkerData, WorkerMessage } from './pipeline-worker-protocol';
 import type { KbBatch } from './kb-updates';
@@ -28,6 +29,8 @@ function main(): void {
     opsPosted = (opsPosted + ops.length) | 0;
   };
   const files: CaptureFile[] = data.job.pcap.map((path) => CaptureFile.open(path));
+  const live = data.job.live;
+  const captures = live === null ? [] : live.interfaces.map((name) => LiveCapture.open(name, live.options));
   const job = new PipelineJob(files, data.job, {
     emit,
     busy: () => ((opsPosted - Atomics.load(flow, FlowSlot.OpsApplied)) | 0) > MAX_OPS_IN_FLIGHT,
@@ -35,7 +38,7 @@ function main(): void {
     fileDamaged: (message) => post({ t: 'damaged', message }),
     progress: () => {},
     ...(data.cloud ? { ask: (query: string) => post({ t: 'ask', query }) } : {}),
-  }, new Float64Array(data.counters));
+  }, new Float64Array(data.counters), captures);
 
   port.on('message', (m: MainMessage) => {
     if (m.t === 'stop') job.stop();

@@ -39,6 +39,13 @@ export function mtu(value: string): number {
   return n;
 }
 
+/** libpcap snapshot length: at least an Ethernet + IPv6 + TCP header, at most libpcap's maximum. */
+export function snaplen(value: string): number {
+  const n = nonNegativeInt(value);
+  if (n < 96 || n > 262_144) throw new InvalidArgumentError('expected 96-262144 bytes');
+  return n;
+}
+
 /** Seconds, fractions allowed (e.g. 0.5). */
 export function seconds(value: string): number {
   if (!/^\d+(\.\d+)?$/.test(value)) throw new InvalidArgumentError('expected a number of seconds');

@@ -1,5 +1,5 @@
 import { Command, Option } from 'commander';
-import { collect, decapList, mtu, nonNegativeInt, port, positiveInt, seconds, uint32, workerCount } from './options';
+import { collect, decapList, mtu, nonNegativeInt, port, positiveInt, seconds, snaplen, uint32, workerCount } from './options';
 import { runProbe, ProbeConfig } from './run-probe';
 import { DEFAULT_PIPELINE_OPTIONS } from '../cache/packet-pipeline';
 
@@ -9,6 +9,11 @@ export function addProbeCommand(program: Command): void {
     .command('probe')
     .description('read captures, build flows, serve and export them')
     .option('--pcap <file>', 'read a pcap or pcapng file (repeatable; read in order)', collect, [])
+    .option('--interface <if>', 'capture live on this interface with libpcap (repeatable)', collect, [])
+    .option('--bpf <expr>', 'live capture: BPF filter (pcap-filter syntax), e.g. "udp port 1813 or port 2123"')
+    .option('--snaplen <bytes>', 'live capture: bytes kept of each packet', snaplen, 262_144)
+    .option('--no-promisc', 'live capture: do not put the interface in promiscuous mode')
+    .option('--pcap-buffer <MB>', 'live capture: libpcap kernel buffer per interface, in MB', positiveInt, 64)
     .option('--resp-port <port>', 'RESP (Redis protocol) TCP port; 0 starts no listener', port, 6380)
     .option('--resp-bind <addr>', 'address the RESP listener binds to', '127.0.0.1')
     .option('--requirepass <password>', 'password of the RESP server\'s default user')

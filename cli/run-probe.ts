@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { CaptureError, CaptureFile } from '../capture/capture-file';
+import { LiveCapture, LiveCaptureError, LiveOptions } from '../capture/live-capture';
 import { ProgressBar } from './progress';
 import { startRespServer, RespServer } from '../server';
 import { infoProbeLines, statsKeys, ProbeStatus } from '../cache/probe-stats';
@@ -24,6 +25,12 @@ import { parseCollectorAddress } from '../export/collector-address';
 
 export interface ProbeConfig {
   pcap: string[];
+  /** Live capture: interfaces, BPF filter, snaplen, promiscuous mode, libpcap buffer (MB). */
+  interface: string[];
+  bpf?: string;
+  snaplen: number;
+  promisc: boolean;
+  pcapBuffer: number;
   respPort: number;
   respBind: string;
   requirepass?: string;
@@ -91,6 +98,15 @@ function warn(message: string): void {
   process.stderr.write(`microcloud: warning: ${message}\n`);
 }
 
+/** What to read: files or interfaces, not both; the live-only options only with interfaces. */
+function inputUsageError(cfg: ProbeConfig): string | null {
+  if (cfg.pcap.length === 0 && cfg.interface.length === 0) return 'nothing to read: give --pcap FILE or --interface IF';
+  if (cfg.pcap.length > 0 && cfg.interface.length > 0) return '--pcap and --interface cannot be combined: run one probe per source';
+  if (cfg.interface.length === 0 && cfg.bpf !== undefined) return '--bpf applies to live capture (--interface)';
+  if (cfg.interface.length > 0 && (cfg.realtime === true || cfg.loop === true)) return '--realtime and --loop apply to --pcap replays';
+  return null;
+}
+
 /** --netflow and --collector, checked: an error names what is wrong. */
 function flowExportOptions(cfg: ProbeConfig): FlowExportOptions | null {
   if (cfg.netflow === undefined) {
@@ -133,8 +149,18 @@ const CLOUD_MAX_IN_FLIGHT = 256;
  * null when the probe keeps running (serving after the end of the captures).
  */
 export async function runProbe(cfg: ProbeConfig): Promise<number | null> {
-  if (cfg.pcap.length === 0) {
-    process.stderr.write('microcloud: nothing to read: give --pcap FILE (live capture is not available yet)\n');
+  const usage = inputUsageError(cfg);
+  if (usage !== null) {
+    process.stderr.write(`microcloud: ${usage}\n`);
+    return 2;
+  }
+  const liveOptions: LiveOptions = { snaplen: cfg.snaplen, promisc: cfg.promisc, bufferBytes: Math.min(cfg.pcapBuffer, 2047) * 1048576, filter: cfg.bpf ?? '' };
+  const captures: LiveCapture[] = [];
+  try {
+    for (const name of cfg.interface) captures.push(LiveCapture.open(name, liveOptions));
+  } catch (err) {
+    for (const c of captures) c.close();
+    process.stderr.write(`microcloud: ${err instanceof LiveCaptureError ? err.message : String(err)}\n`);
     return 2;
   }
   const files: CaptureFile[] = [];
@@ -207,6 +233,7 @@ export async function runProbe(cfg: ProbeConfig): Promise<number | null> {
   const jobConfig: PipelineJobConfig = {
     restore: dataDir?.restore ?? [],
     pcap: cfg.pcap,
+    live: captures.length > 0 ? { interfaces: cfg.interface, options: liveOptions } : null,
     pipeline: {
       idleTimeoutSec: cfg.idleTimeout,
       activeTimeoutSec: cfg.activeTimeout,
@@ -278,8 +305,9 @@ export async function runProbe(cfg: ProbeConfig): Promise<number | null> {
   );
   const ask = cloud === null ? {} : { ask: (q: string) => cloud.ask(q) };
   if (cfg.workers > 0) {
-    // The worker opens the files itself; these served to check them.
+    // The worker opens the files and interfaces itself; these served to check them.
     for (const f of files) f.close();
+    for (const c of captures) c.close();
     const t = new PipelineThread(jobConfig, { batch: enqueue, warn, fileDamaged, ...ask });
     thread = t;
     handle = { counters: t.counters, done: t.run(), stop: () => t.stop(), answer: (q, u) => t.answer(q, u), remoteEvent: (e, u) => t.remoteEvent(e, u) };
@@ -292,7 +320,7 @@ export async function runProbe(cfg: ProbeConfig): Promise<number | null> {
       fileDamaged,
       progress: () => {},
       ...ask,
-    }, newCounterArray());
+    }, newCounterArray(), captures);
     handle = {
       counters: job.counters,
       done: job.run().then(async (eof) => {

@@ -14,6 +14,8 @@ declare -A probe=(
   [python3-redis]=/usr/lib/python3/dist-packages/redis/__init__.py
   [tcpreplay]=/usr/bin/tcpreplay
   [openssl]=/usr/bin/openssl
+  [bind9-dnsutils]=/usr/bin/dig
+  [freeradius-utils]=/usr/bin/radclient
 )
 missing=()
 for pkg in "${!probe[@]}"; do
