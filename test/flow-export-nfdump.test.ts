@@ -12,8 +12,8 @@ import t from 'tap';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { ndpiPcapDir, zeekDir, repoRoot } from './corpus/paths';
-import { Nfcapd, freeUdpPort, nfdumpAvailable } from './helpers/flow-collectors';
+import { ndpiPcapDir, zeekDir } from './corpus/paths';
+import { Nfcapd, freeUdpPort, nfdumpAvailable, demoCapture } from './helpers/flow-collectors';
 import { runProbeAsync } from './helpers/probe-async';
 import { flowDestination, flowSource } from './helpers/probe-cli';
 
@@ -30,7 +30,7 @@ function captures(): string[] {
   const zeek = ['tunnels__gtp__gtp1_gn_normal_incl_fragmentation.pcap', 'mixed-vlan-mpls.pcap', 'ipv6-fragmented-dns.pcap']
     .map((f) => path.join(zeekDir(), f))
     .filter((p) => fs.existsSync(p));
-  return [path.join(repoRoot(), 'demo', 'demo.pcap'), ...ndpi, ...zeek];
+  return [demoCapture(), ...ndpi, ...zeek];
 }
 
 interface OneWay {

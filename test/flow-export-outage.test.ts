@@ -11,14 +11,13 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { repoRoot } from './corpus/paths';
-import { Nfcapd, TcpSink, freeUdpPort, nfdumpAvailable, tcpStreamPcap } from './helpers/flow-collectors';
+import { Nfcapd, TcpSink, freeUdpPort, nfdumpAvailable, tcpStreamPcap, demoCapture } from './helpers/flow-collectors';
 import { collectOutput } from './helpers/probe-async';
 import { PROBE_BIN } from './helpers/probe-cli';
 import { exited, freePort, infoFields, waitFor } from './helpers/probe-server';
 import { scan, tsharkAvailable } from './gen/tshark';
 
-const DEMO = path.join(repoRoot(), 'demo', 'demo.pcap');
+const DEMO = demoCapture();
 const NO_REFRESH = ['--template-refresh', '86400', '--template-refresh-packets', '1000000'];
 
 function startLoopingProbe(respPort: number, exportArgs: string[]) {

@@ -10,13 +10,13 @@ import t from 'tap';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { ndpiPcapDir, repoRoot, zeekDir } from './corpus/paths';
-import { UdpSink, TcpSink, udpMessagesPcap, tcpStreamPcap } from './helpers/flow-collectors';
+import { ndpiPcapDir, zeekDir } from './corpus/paths';
+import { UdpSink, TcpSink, udpMessagesPcap, tcpStreamPcap, demoCapture } from './helpers/flow-collectors';
 import { runProbeAsync } from './helpers/probe-async';
 import { scan, tsharkAvailable } from './gen/tshark';
 
 const CAPTURES = [
-  path.join(repoRoot(), 'demo', 'demo.pcap'),
+  demoCapture(),
   path.join(ndpiPcapDir(), '1kxun.pcap'),
   path.join(ndpiPcapDir(), 'http_ipv6.pcap'),
   path.join(ndpiPcapDir(), 'sip.pcap'),

@@ -6,10 +6,12 @@ import { spawn, spawnSync, ChildProcess } from 'node:child_process';
 import * as dgram from 'node:dgram';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { udpPacket, tcpSession } from '../gen/conversation';
 import { ethernet } from '../gen/link';
 import { writePcap, LinkType, PacketRecord } from '../gen/pcap-writer';
+import { writeDemoCapture } from '../gen/demo-capture';
 import { exited, waitFor } from './probe-server';
 
 export function nfdumpAvailable(): boolean {
@@ -138,4 +140,16 @@ export function tcpStreamPcap(file: string, stream: Buffer, port: number): void 
   const packets = tcpSession({ client: EXPORTER, server: { ip: '192.0.2.2', port }, messages: [{ fromClient: true, data: stream }] });
   const records: PacketRecord[] = packets.map((p, i) => ({ timeNs: BigInt(1_700_000_000_000 + i) * 1_000_000n, data: ethernet(MACS, p.packet) }));
   fs.writeFileSync(file, writePcap(records, { linkType: LinkType.ETHERNET }));
+}
+
+let demoPath: string | null = null;
+
+/** The demo capture (GTP, RADIUS, VLAN, subscribers), generated once per test process into a temporary file. */
+export function demoCapture(): string {
+  if (demoPath !== null) return demoPath;
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mc-demo-'));
+  process.once('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
+  demoPath = path.join(dir, 'demo.pcap');
+  writeDemoCapture(demoPath);
+  return demoPath;
 }
