@@ -53,6 +53,12 @@ export function redisOptionsFromUrl(url: string): RedisOptions & { host: string;
  * there commands go auto-pipelined per node and a failed one is resent
  * (at least once).
  */
+/** True when a batch publishes (events.user and the like): those are sent without waiting for the flush tick. */
+function carriesEvent(ops: readonly KbOp[]): boolean {
+  for (let i = ops.length - 1; i >= 0; i--) if (ops[i][0] === 'publish') return true;
+  return false;
+}
+
 export class UpstreamLink {
   private readonly client: Redis | Cluster;
   private readonly held: UpdateCoalescer;
@@ -129,6 +135,15 @@ export class UpstreamLink {
   send(ops: readonly KbOp[]): void {
     if (this.closed) return;
     this.held.add(ops);
+    // Events (a subscriber arrived or left) go at once, not at the next flush
+    // tick: wire-to-cloud latency is a goal. Ops of the same turn go together.
+    if (!this.urgent && carriesEvent(ops)) {
+      this.urgent = true;
+      setImmediate(() => {
+        this.urgent = false;
+        this.pump();
+      });
+    }
   }
 
   /** Resolves once everything queued reached the upstream, or after `timeoutMs`. */
@@ -147,6 +162,9 @@ export class UpstreamLink {
     clearInterval(this.timer);
     this.client.disconnect();
   }
+
+  /** A pump is scheduled for this turn's events. */
+  private urgent = false;
 
   /** Sends the next batch when connected and nothing is in flight. */
   private pump(): void {
