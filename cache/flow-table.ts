@@ -21,6 +21,12 @@ export interface FlowTableOptions {
    * last ACKs and retransmissions before it is exported.
    */
   tcpCloseLingerUs: number;
+  /**
+   * Flow ids are `index + k * count`: with several pipeline workers each
+   * numbers its flows apart from the others' (defaults 0 and 1).
+   */
+  idIndex?: number;
+  idCount?: number;
 }
 
 /** Called synchronously for each record leaving the table; the flow is reused afterwards. */
@@ -53,6 +59,7 @@ export class FlowTable {
   private closingStart = 0;
   private free: Flow[] = [];
   private nextId = 1;
+  private idStep = 1;
 
   size = 0;
   created = 0;
@@ -61,7 +68,11 @@ export class FlowTable {
   /** Direction of the packet last given to update(): true when it went initiator -> responder. */
   lastForward = true;
 
-  constructor(private readonly opts: FlowTableOptions, private readonly exporter: FlowExporter) {}
+  constructor(private readonly opts: FlowTableOptions, private readonly exporter: FlowExporter) {
+    const count = opts.idCount ?? 1;
+    this.idStep = count;
+    this.nextId = count > 1 ? count + (opts.idIndex ?? 0) : 1;
+  }
 
   /** Accounts the packet to its flow (creating it), returns the flow. */
   update(p: DecodedPacket, nowUs: number, countPacket: boolean, ipBytes: number): Flow {
@@ -183,7 +194,8 @@ export class FlowTable {
     }
     const flow = this.free.pop() ?? new Flow();
     const a = p.addr;
-    flow.id = this.nextId++;
+    flow.id = this.nextId;
+    this.nextId += this.idStep;
     flow.hash = hash;
     flow.ipVersion = p.ipVersion;
     flow.protocol = p.protocol;

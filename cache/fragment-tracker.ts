@@ -20,7 +20,11 @@ export class FragmentTracker {
   private readonly times = new Float64Array(SLOTS);
   private readonly forward = new Uint8Array(SLOTS);
   private readonly outer = new Uint8Array(SLOTS);
-  /** 1: the first fragment was seen; 2: only later fragments so far (orphans, counted in a port-less flow). */
+  /**
+   * 1: the first fragment was seen; 2: only later fragments so far (orphans,
+   * counted in a port-less flow); 3: the first fragment went to another
+   * pipeline worker (several workers), so its later fragments are not ours.
+   */
   private readonly kind = new Uint8Array(SLOTS);
   private readonly orphanPackets = new Float64Array(SLOTS);
   private readonly orphanIpBytes = new Float64Array(SLOTS);
@@ -104,6 +108,20 @@ export class FragmentTracker {
     this.orphanIpBytesFound = this.orphanIpBytes[slot];
     this.orphanL2BytesFound = this.orphanL2Bytes[slot];
     return flow;
+  }
+
+  /** The first fragment of `p` belongs to another pipeline worker's flow. */
+  rememberForeign(p: DecodedPacket, nowUs: number): void {
+    const slot = this.claim(p);
+    this.kind[slot] = 3;
+    this.flows[slot] = null;
+    this.times[slot] = nowUs;
+  }
+
+  /** True when the first fragment of later fragment `p` went to another worker (rememberForeign). */
+  isForeign(p: DecodedPacket, nowUs: number): boolean {
+    const slot = this.slot(p);
+    return this.kind[slot] === 3 && this.times[slot] + LIFETIME_US >= nowUs && this.matches(slot, p);
   }
 
   /** The live flow of the first fragment of `p`, or null if unknown or gone. */

@@ -95,6 +95,36 @@ export class KbApplier {
     this.batches++;
   }
 
+  /**
+   * ip.<addr> whose user field a disconnect removed, and the packet time of
+   * it: a host update built before that time (another pipeline worker, behind
+   * in the capture) must not bring the field back.
+   */
+  private readonly userGoneUs = new Map<string, number>();
+
+  /**
+   * HSET with the fields whose order matters when several pipeline workers
+   * send updates (each runs at its own pace through the packets): last.seen
+   * only moves forward, and a host's user field is not set again by an update
+   * older than the disconnect that removed it. False when nothing is written.
+   */
+  private orderedHset(keyText: string, fieldText: string, value: string | number, timeUs: number, key: string): boolean {
+    const st = this.store;
+    const field = toBytes(fieldText);
+    if (fieldText === 'last.seen') {
+      const had = st.hget(key, field);
+      if (had !== undefined && Number(had) > Number(value)) return true;
+    } else if (fieldText === 'user') {
+      const gone = this.userGoneUs.get(keyText);
+      if (gone !== undefined) {
+        if (timeUs < gone) return false;
+        this.userGoneUs.delete(keyText);
+      }
+    }
+    st.hset(key, field, b(value));
+    return true;
+  }
+
   private applyOps(batch: KbBatch, from: number, to: number): void {
     const st = this.store;
     const touched = this.touched;
@@ -107,11 +137,13 @@ export class KbApplier {
           st.hincrby(key, toBytes(op[2]), op[3]);
           break;
         case 'hset':
-          st.hset(key, toBytes(op[2]), b(op[3]));
+          if (!this.orderedHset(op[1], op[2], op[3], batch.timeUs, key)) continue;
           break;
         case 'hsetnx': {
           const field = toBytes(op[2]);
-          if (st.hget(key, field) === undefined) st.hset(key, field, b(op[3]));
+          const had = st.hget(key, field);
+          // first.seen is the earliest any pipeline worker saw (they run ahead of one another).
+          if (had === undefined || (op[2] === 'first.seen' && Number(op[3]) < Number(had))) st.hset(key, field, b(op[3]));
           break;
         }
         case 'zincrby':
@@ -123,6 +155,7 @@ export class KbApplier {
         case 'hdel':
           // Removing a field refreshes nothing: the host's TTL follows its traffic.
           st.hdel(key, [toBytes(op[2])]);
+          if (op[2] === 'user') this.userGoneUs.set(op[1], batch.timeUs);
           continue;
         case 'del':
           st.del(key);

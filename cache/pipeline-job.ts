@@ -48,6 +48,11 @@ export interface PipelineJobHooks {
   progress(bytesRead: number, label: string): void;
   /** Present when there is a cloud to ask who is behind an address or tunnel (the answer comes back through answer()). */
   ask?(query: string): void;
+  /**
+   * Present when finished records go elsewhere (several pipeline workers: the
+   * main thread writes them): then the job writes no file and exports nothing itself.
+   */
+  record?(record: FlowRecord): void;
 }
 
 /** A record waits at most this long for the cloud to name its user (DESIGN.md: a bounded wait before export). */
@@ -91,7 +96,7 @@ export class PipelineJob {
   constructor(files: CaptureFile[], private readonly cfg: PipelineJobConfig, private readonly hooks: PipelineJobHooks, readonly counters: Float64Array, captures: LiveCapture[] = []) {
     this.writer = cfg.flowsOut !== null ? new JsonLinesWriter(cfg.flowsOut) : null;
     this.exporter = cfg.flowExport !== null ? new FlowExporter(cfg.flowExport, hooks.warn) : null;
-    const exporting = this.writer !== null || this.exporter !== null;
+    const exporting = this.writer !== null || this.exporter !== null || hooks.record !== undefined;
     let knowledge: KnowledgeSink | null = null;
     if (cfg.knowledge !== null) {
       knowledge = { builder: new KnowledgeBuilder({ liveFlows: true }), flushIntervalUs: cfg.knowledge.flushIntervalUs, minFlushWallMs: cfg.knowledge.minFlushWallMs, emit: hooks.emit };
@@ -176,6 +181,7 @@ export class PipelineJob {
   private output(record: FlowRecord): void {
     this.writer?.write(record);
     this.exporter?.write(record);
+    this.hooks.record?.(record);
   }
 
   /** Refreshes the counter array the server reads. */

@@ -3,6 +3,7 @@ import { Worker } from 'node:worker_threads';
 import type { KbBatch } from './kb-updates';
 import type { RemoteUser } from '../dissectors/subscriber-directory';
 import type { PipelineJobConfig } from './pipeline-job';
+import type { FlowRecord } from '../export/flow-record';
 import { newCounterArray } from './pipeline-counters';
 import { FlowSlot, MainMessage, PipelineWorkerData, WorkerMessage } from './pipeline-worker-protocol';
 
@@ -13,6 +14,8 @@ export interface PipelineThreadHooks {
   fileDamaged(message: string): void;
   /** Present when there is a cloud to ask: the pipeline's questions. */
   ask?(query: string): void;
+  /** Present when the worker's finished records come to the main thread (several workers). */
+  records?(records: FlowRecord[]): void;
 }
 
 /**
@@ -31,13 +34,14 @@ export class PipelineThread {
     this.counters = newCounterArray(true);
     const flowBuf = new SharedArrayBuffer(FlowSlot.Count * Int32Array.BYTES_PER_ELEMENT);
     this.flow = new Int32Array(flowBuf);
-    const data: PipelineWorkerData = { job, counters: this.counters.buffer as SharedArrayBuffer, flow: flowBuf, cloud: hooks.ask !== undefined };
+    const data: PipelineWorkerData = { job, counters: this.counters.buffer as SharedArrayBuffer, flow: flowBuf, cloud: hooks.ask !== undefined, recordsToMain: hooks.records !== undefined };
     this.worker = new Worker(path.join(__dirname, 'pipeline-worker.js'), { workerData: data });
     this.ended = new Promise<boolean>((resolve, reject) => {
       let done = false;
       this.worker.on('message', (m: WorkerMessage) => {
         switch (m.t) {
           case 'kb': hooks.batch(m.batch); break;
+          case 'records': hooks.records?.(m.records); break;
           case 'warn': hooks.warn(m.message); break;
           case 'damaged': hooks.fileDamaged(m.message); break;
           case 'done': done = true; resolve(m.eof); break;

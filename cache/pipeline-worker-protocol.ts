@@ -1,6 +1,7 @@
 import type { KbBatch } from './kb-updates';
 import type { PipelineJobConfig } from './pipeline-job';
 import type { RemoteUser } from '../dissectors/subscriber-directory';
+import type { FlowRecord } from '../export/flow-record';
 
 /**
  * The boundary between the main thread (store, RESP server, upstreams) and a
@@ -16,6 +17,8 @@ export interface PipelineWorkerData {
   flow: SharedArrayBuffer;
   /** The main thread can ask the cloud who is behind an address or tunnel. */
   cloud: boolean;
+  /** Finished flow records go to the main thread (several workers share one JSON-lines file and exporter there). */
+  recordsToMain: boolean;
 }
 
 export const enum FlowSlot {
@@ -26,6 +29,8 @@ export const enum FlowSlot {
 /** Worker -> main. */
 export type WorkerMessage =
   | { t: 'kb'; batch: KbBatch }
+  /** Finished flow records, in export order (when recordsToMain). */
+  | { t: 'records'; records: FlowRecord[] }
   | { t: 'warn'; message: string }
   | { t: 'damaged'; message: string }
   /** The job ended: every flow exported, every batch posted before this message. */

@@ -6,9 +6,12 @@ import { LiveCapture } from '../capture/live-capture';
 import { PipelineJob } from './pipeline-job';
 import { FlowSlot, MainMessage, PipelineWorkerData, WorkerMessage } from './pipeline-worker-protocol';
 import type { KbBatch } from './kb-updates';
+import type { FlowRecord } from '../export/flow-record';
 
 /** Knowledge-base ops posted and not yet applied by the main thread beyond which reading pauses. */
 const MAX_OPS_IN_FLIGHT = 6_000;
+/** Flow records per message to the main thread (several workers). */
+const RECORDS_PER_MESSAGE = 256;
 /** Ops per message: each message is decoded on the main thread in one go, so it stays small. */
 const MAX_OPS_PER_MESSAGE = 1_000;
 
@@ -31,8 +34,26 @@ function main(): void {
   const files: CaptureFile[] = data.job.pcap.map((path) => CaptureFile.open(path));
   const live = data.job.live;
   const captures = live === null ? [] : live.interfaces.map((name) => LiveCapture.open(name, live.options));
+  // Records to the main thread, a few hundred per message; whatever is held goes with every batch of updates.
+  let records: FlowRecord[] = [];
+  const postRecords = (): void => {
+    if (records.length === 0) return;
+    post({ t: 'records', records });
+    records = [];
+  };
+  if (data.recordsToMain) setInterval(postRecords, 1000).unref();
+  const recordHook = data.recordsToMain ? {
+    record: (r: FlowRecord): void => {
+      records.push(r);
+      if (records.length >= RECORDS_PER_MESSAGE) postRecords();
+    },
+  } : {};
   const job = new PipelineJob(files, data.job, {
-    emit,
+    ...recordHook,
+    emit: (batch: KbBatch) => {
+      postRecords();
+      emit(batch);
+    },
     busy: () => ((opsPosted - Atomics.load(flow, FlowSlot.OpsApplied)) | 0) > MAX_OPS_IN_FLIGHT,
     warn: (message) => post({ t: 'warn', message }),
     fileDamaged: (message) => post({ t: 'damaged', message }),
@@ -48,6 +69,7 @@ function main(): void {
   job.run().then(async (eof) => {
     job.finish();
     await job.closeExport();
+    postRecords();
     post({ t: 'done', eof });
     port.close();
   }, (err: unknown) => post({ t: 'error', message: err instanceof Error ? err.message : String(err) }));

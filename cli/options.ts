@@ -65,9 +65,9 @@ export function decapList(value: string): number {
   return mask;
 }
 
-/** Pipeline worker threads: 0 (main thread) or 1 for now; partitioning across more comes with live capture. */
+/** Pipeline worker threads: 0 (the main thread) up to 64. */
 export function workerCount(value: string): number {
   const n = nonNegativeInt(value);
-  if (n > 1) throw new InvalidArgumentError('expected 0 or 1 (several pipeline workers are not available yet)');
+  if (n > 64) throw new InvalidArgumentError('expected 0-64');
   return n;
 }

@@ -49,7 +49,7 @@ export function addProbeCommand(program: Command): void {
     .option('--name <probe>', 'name of this probe in events and records', defaultProbeName())
     .option('--no-progress', 'no progress bar, even on a terminal')
     .option('--batch <packets>', 'packets read between checks of the slice time (a slice of work lasts a few ms)', nonNegativeInt, 64)
-    .option('--workers <n>', 'pipeline threads: 0 runs the packet pipeline on the main thread, 1 in a worker_thread', workerCount, 0)
+    .option('--workers <n>', 'pipeline threads: 0 runs the packet pipeline on the main thread, N in N worker_threads sharing the traffic by address pair', workerCount, 0)
     .action(async (opts: ProbeConfig) => {
       const code = await runProbe(opts);
       if (code !== null) process.exitCode = code;

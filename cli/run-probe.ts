@@ -9,6 +9,7 @@ import { infoProbeLines, statsKeys, ProbeStatus } from '../cache/probe-stats';
 import { KbApplier } from '../cache/kb-applier';
 import { PipelineJob, PipelineJobConfig } from '../cache/pipeline-job';
 import { PipelineThread } from '../cache/pipeline-thread';
+import { PipelinePool } from '../cache/pipeline-pool';
 import { Counter, newCounterArray } from '../cache/pipeline-counters';
 import type { KbBatch } from '../cache/kb-updates';
 import { Upstreams } from '../cache/upstreams';
@@ -63,7 +64,7 @@ export interface ProbeConfig {
   userId: 'imsi' | 'msisdn';
   /** One record per DNS transaction. */
   dnsSubflows?: boolean;
-  /** 0: the packet pipeline runs on the main thread; 1: in a worker_thread. */
+  /** 0: the packet pipeline runs on the main thread; N: in N worker_threads sharing the traffic. */
   workers: number;
   upstream: string[];
   upstreamCluster?: boolean;
@@ -259,7 +260,8 @@ export async function runProbe(cfg: ProbeConfig): Promise<number | null> {
   };
 
   // The knowledge base: the pipeline emits batches, the applier writes them to the store.
-  let thread: PipelineThread | null = null;
+  // Workers learn how far the store got with their batches (flow control).
+  let thread: { applied(n: number): void; terminate(): Promise<unknown> } | null = null;
   applier = server === null ? null : new KbApplier(server.store, server.pubsub, {
     hostTtlSec: cfg.hostTtl,
     maxHosts: cfg.maxHosts,
@@ -304,7 +306,13 @@ export async function runProbe(cfg: ProbeConfig): Promise<number | null> {
     { answer: (q, user) => handle?.answer(q, user), event: (e, user) => handle?.remoteEvent(e, user) },
   );
   const ask = cloud === null ? {} : { ask: (q: string) => cloud.ask(q) };
-  if (cfg.workers > 0) {
+  if (cfg.workers > 1) {
+    for (const f of files) f.close();
+    for (const c of captures) c.close();
+    const pool = new PipelinePool(jobConfig, cfg.workers, { batch: enqueue, warn, fileDamaged, ...ask });
+    thread = pool;
+    handle = { counters: pool.counters, done: pool.run(), stop: () => pool.stop(), answer: (q, u) => pool.answer(q, u), remoteEvent: (e, u) => pool.remoteEvent(e, u) };
+  } else if (cfg.workers > 0) {
     // The worker opens the files and interfaces itself; these served to check them.
     for (const f of files) f.close();
     for (const c of captures) c.close();

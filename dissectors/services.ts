@@ -278,6 +278,12 @@ export class ServiceDissectors {
   // -------------------------------------------------------------------------
   // SIP
 
+  /** SIP in a UDP packet whose flow another pipeline worker keeps: its calls and media, quietly (SipCalls.messageQuietly). */
+  foreignSip(buf: Uint8Array, off: number, len: number, nowUs: number): void {
+    const m = parseSip(buf, off, len);
+    if (m !== null) this.sip.messageQuietly(m, nowUs);
+  }
+
   private sipMessage(flow: Flow, s: FlowService, forward: boolean, buf: Uint8Array, off: number, len: number, nowUs: number): void {
     const m = parseSip(buf, off, len);
     if (m === null) {

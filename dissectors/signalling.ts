@@ -53,15 +53,34 @@ export class Signalling {
 
   /** True when the UDP packet was signalling (the pipeline flushes its updates promptly). */
   udp(p: DecodedPacket, buf: Uint8Array, flow: Flow, nowUs: number): boolean {
+    return this.udpWithId(p, buf, flow.id, nowUs);
+  }
+
+  /**
+   * Signalling in a packet whose flow another pipeline worker keeps: parsed
+   * here too, so this worker knows every subscriber. Requests and responses
+   * are matched by a key of the 5-tuple in place of the flow id.
+   */
+  foreignUdp(p: DecodedPacket, buf: Uint8Array, nowUs: number): boolean {
+    const sp = p.srcPort;
+    const dp = p.dstPort;
+    if (sp !== GTPC_PORT && dp !== GTPC_PORT && !isRadiusPort(sp) && !isRadiusPort(dp)) return false;
+    const a = p.addr;
+    // Negative: never equal to a real flow id. Symmetric, so a response finds its request.
+    const key = -(((a[3] ^ a[7]) + (a[2] ^ a[6]) * 7 + ((sp ^ dp) << 1)) >>> 1) - 1;
+    return this.udpWithId(p, buf, key, nowUs);
+  }
+
+  private udpWithId(p: DecodedPacket, buf: Uint8Array, flowId: number, nowUs: number): boolean {
     this.nowUs = nowUs;
     const sp = p.srcPort;
     const dp = p.dstPort;
     if (sp === GTPC_PORT || dp === GTPC_PORT) {
-      this.gtpc.packet(buf, p.payloadOffset, p.payloadLength, flow.id, () => addressText(p.ipVersion, p.addr, 4), nowUs);
+      this.gtpc.packet(buf, p.payloadOffset, p.payloadLength, flowId, () => addressText(p.ipVersion, p.addr, 4), nowUs);
       return true;
     }
     if (isRadiusPort(sp) || isRadiusPort(dp)) {
-      this.radius.packet(buf, p.payloadOffset, p.payloadLength, flow.id, () => addressText(p.ipVersion, p.addr, 0), nowUs);
+      this.radius.packet(buf, p.payloadOffset, p.payloadLength, flowId, () => addressText(p.ipVersion, p.addr, 0), nowUs);
       return true;
     }
     return false;

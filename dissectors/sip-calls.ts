@@ -43,6 +43,26 @@ export class SipCalls {
     return this.mediaV4.size > 0 || this.mediaV6.size > 0;
   }
 
+  /**
+   * A message of a SIP flow another pipeline worker keeps: the call table
+   * learns the call and its media (RTP here gets its Call-ID) but writes no
+   * key and counts nothing; that worker does.
+   */
+  messageQuietly(m: SipMessage, nowUs: number): void {
+    this.quiet = true;
+    try {
+      this.message(m, nowUs);
+    } finally {
+      this.quiet = false;
+    }
+  }
+
+  private quiet = false;
+
+  private out(op: KbOp): void {
+    if (!this.quiet) this.emit(op);
+  }
+
   message(m: SipMessage, nowUs: number): void {
     const callId = m.callId;
     if (callId === null) return;
@@ -68,15 +88,15 @@ export class SipCalls {
       if (this.calls.size >= MAX_CALLS) this.forgetOldest();
       call = { id: callId, key, media: [], mediaText: [], established: false };
       this.calls.set(callId, call);
-      this.callsStarted++;
-      this.emit(['hset', key, 'since', Math.floor(nowUs / 1e6)]);
-      if (m.fromUri !== null) this.emit(['hset', key, 'from', m.fromUri]);
-      if (m.toUri !== null) this.emit(['hset', key, 'to', m.toUri]);
-      this.emit(['hset', key, 'state', 'calling']);
+      if (!this.quiet) this.callsStarted++;
+      this.out(['hset', key, 'since', Math.floor(nowUs / 1e6)]);
+      if (m.fromUri !== null) this.out(['hset', key, 'from', m.fromUri]);
+      if (m.toUri !== null) this.out(['hset', key, 'to', m.toUri]);
+      this.out(['hset', key, 'state', 'calling']);
     }
     if (!m.isRequest && m.statusCode >= 200 && !call.established) {
       call.established = true;
-      this.emit(['hset', key, 'state', 'established']);
+      this.out(['hset', key, 'state', 'established']);
     }
     let added = false;
     for (const media of m.media) {
@@ -94,7 +114,7 @@ export class SipCalls {
         added = true;
       }
     }
-    if (added) this.emit(['hset', key, 'media', call.mediaText.join(' ')]);
+    if (added) this.out(['hset', key, 'media', call.mediaText.join(' ')]);
   }
 
   /** Call-ID of the call whose SDP announced either endpoint of this flow, or null. */
@@ -121,7 +141,7 @@ export class SipCalls {
     if (call === undefined) return;
     this.drop(call);
     this.callsEnded++;
-    this.emit(['del', call.key]);
+    this.out(['del', call.key]);
   }
 
   private drop(call: Call): void {

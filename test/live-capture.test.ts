@@ -58,7 +58,7 @@ t.test('libpcap module is built (make build with libpcap-dev)', { skip }, async 
   t.ok(v !== null && /libpcap/.test(v), `loaded: ${v}`);
 });
 
-for (const workers of [0, 1]) {
+for (const workers of [0, 1, 2]) {
   t.test(`dig, curl and radclient on lo reach the knowledge base (--workers ${workers})`, { skip, timeout: 90_000 }, async (t) => {
     for (const cmd of ['dig', 'curl', 'radclient']) t.ok(has(cmd), `${cmd} installed`);
     const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mc-live-'));

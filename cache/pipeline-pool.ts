@@ -1,0 +1,137 @@
+import type { KbBatch } from './kb-updates';
+import type { RemoteUser } from '../dissectors/subscriber-directory';
+import type { PipelineJobConfig } from './pipeline-job';
+import { PipelineThread } from './pipeline-thread';
+import { Counter, newCounterArray } from './pipeline-counters';
+import type { FlowRecord } from '../export/flow-record';
+import { JsonLinesWriter } from '../export/jsonl-writer';
+import { FlowExporter } from '../export/flow-exporter';
+
+export interface PipelinePoolHooks {
+  /** A knowledge-base batch from any worker; call `applied(n)` as ops reach the store, in the order given. */
+  batch(batch: KbBatch): void;
+  warn(message: string): void;
+  fileDamaged(message: string): void;
+  ask?(query: string): void;
+}
+
+/**
+ * Counters every worker keeps in full, because every worker reads all the
+ * signalling (or opens the same interfaces, or reads the same files): the
+ * first worker's value is the probe's.
+ */
+const FIRST_WORKER_ONLY: readonly Counter[] = [
+  Counter.BytesRead, Counter.RadiusMessages, Counter.RadiusMalformed, Counter.GtpcMessages, Counter.GtpcMalformed,
+  Counter.Users, Counter.UserConnects, Counter.UserDisconnects, Counter.PcapReceived, Counter.PcapDropped, Counter.PcapIfDropped,
+];
+
+/** How often the merged counters are refreshed (INFO probe, stats.*). */
+const MERGE_MS = 50;
+
+/**
+ * Several pipeline workers (`--workers N`, N > 1) that split the traffic by
+ * a symmetric hash of the address pair (PipelineOptions.partition). Each
+ * reads every packet and keeps the flows that hash to it; every one reads
+ * the signalling, so each knows every subscriber, and the first alone writes
+ * the subscriber keys and events. Knowledge-base updates from all merge in
+ * the one store (host counters are increments: they add up). Finished
+ * records come here and go to one JSON-lines file and one exporter.
+ */
+export class PipelinePool {
+  readonly counters = newCounterArray();
+  private readonly threads: PipelineThread[];
+  /** Which worker each batch given to the store came from, and its ops: applied(n) credits them in order. */
+  private readonly credit: { worker: number; ops: number }[] = [];
+  private readonly writer: JsonLinesWriter | null;
+  private readonly exporter: FlowExporter | null;
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(job: PipelineJobConfig, count: number, hooks: PipelinePoolHooks) {
+    this.writer = job.flowsOut !== null ? new JsonLinesWriter(job.flowsOut) : null;
+    this.exporter = job.flowExport !== null ? new FlowExporter(job.flowExport, hooks.warn) : null;
+    const records = (rs: FlowRecord[]): void => {
+      for (const r of rs) {
+        this.writer?.write(r);
+        this.exporter?.write(r);
+      }
+    };
+    this.threads = [];
+    for (let index = 0; index < count; index++) {
+      const share: PipelineJobConfig = { ...job, flowsOut: null, flowExport: null, pipeline: { ...job.pipeline, partition: { index, count } } };
+      this.threads.push(new PipelineThread(share, {
+        batch: (batch) => {
+          this.credit.push({ worker: index, ops: batch.ops.length });
+          hooks.batch(batch);
+        },
+        warn: hooks.warn,
+        // The same file is read by every worker: its damage is told once.
+        fileDamaged: index === 0 ? hooks.fileDamaged : () => {},
+        records,
+        ...(hooks.ask !== undefined ? { ask: hooks.ask } : {}),
+      }));
+    }
+    this.timer = setInterval(() => this.merge(), MERGE_MS);
+    this.timer.unref();
+  }
+
+  /** Resolves once every worker ended and the records are written: true at the end of the captures. */
+  async run(): Promise<boolean> {
+    try {
+      const ends = await Promise.all(this.threads.map((t) => t.run()));
+      return ends.every((eof) => eof);
+    } finally {
+      this.writer?.close();
+      await this.exporter?.close(Date.now() + 5000);
+      clearInterval(this.timer);
+      this.merge();
+    }
+  }
+
+  /** The store applied `n` more ops: each worker learns how far its own batches got. */
+  applied(n: number): void {
+    let left = n;
+    while (left > 0 && this.credit.length > 0) {
+      const head = this.credit[0];
+      const take = Math.min(left, head.ops);
+      this.threads[head.worker].applied(take);
+      head.ops -= take;
+      left -= take;
+      if (head.ops === 0) this.credit.shift();
+    }
+  }
+
+  stop(): void {
+    for (const t of this.threads) t.stop();
+  }
+
+  /** Answers and other probes' events go to every worker: each keeps the whole subscriber directory. */
+  answer(query: string, user: RemoteUser | null): void {
+    for (const t of this.threads) t.answer(query, user);
+  }
+
+  remoteEvent(event: string, user: RemoteUser): void {
+    for (const t of this.threads) t.remoteEvent(event, user);
+  }
+
+  async terminate(): Promise<void> {
+    await Promise.all(this.threads.map((t) => t.terminate()));
+  }
+
+  /** The probe's counters: the workers' sum, but for what each of them counts in full. */
+  private merge(): void {
+    const out = this.counters;
+    out.fill(0);
+    for (const t of this.threads) {
+      const c = t.counters;
+      for (let i = 0; i < Counter.Count; i++) out[i] += c[i];
+    }
+    const first = this.threads[0].counters;
+    for (const i of FIRST_WORKER_ONLY) out[i] = first[i];
+    if (this.exporter !== null) {
+      const e = this.exporter.totals();
+      out[Counter.ExportMessages] = e.messages;
+      out[Counter.ExportRecords] = e.records;
+      out[Counter.ExportRecordsLost] = e.recordsLost;
+    }
+  }
+}
