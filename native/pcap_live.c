@@ -168,6 +168,17 @@ static live_t* get_live(napi_env env, napi_value value) {
   return live;
 }
 
+/** The handle (first argument) of a call that takes `want` arguments, or NULL with an exception thrown. */
+static live_t* handle_args(napi_env env, napi_callback_info info, size_t want, napi_value* argv) {
+  size_t argc = want;
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  if (argc < want) {
+    throw_error(env, "EINVAL", "missing arguments");
+    return NULL;
+  }
+  return get_live(env, argv[0]);
+}
+
 static char* get_string(napi_env env, napi_value v) {
   size_t len = 0;
   if (napi_get_value_string_utf8(env, v, NULL, 0, &len) != napi_ok) return NULL;
@@ -257,10 +268,8 @@ static napi_value open_live(napi_env env, napi_callback_info info) {
 }
 
 static napi_value link_type(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
   napi_value argv[1];
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  live_t* live = get_live(env, argv[0]);
+  live_t* live = handle_args(env, info, 1, argv);
   if (live == NULL) return NULL;
   napi_value out;
   napi_create_int32(env, pcap_datalink(live->pcap), &out);
@@ -269,10 +278,8 @@ static napi_value link_type(napi_env env, napi_callback_info info) {
 
 /** start(handle, buffer, callback): packets go into `buffer`, callback(bytes, count) takes each batch. */
 static napi_value start_live(napi_env env, napi_callback_info info) {
-  size_t argc = 3;
   napi_value argv[3];
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  live_t* live = get_live(env, argv[0]);
+  live_t* live = handle_args(env, info, 3, argv);
   if (live == NULL) return NULL;
   if (live->polling) {
     throw_error(env, "EINVAL", "already started");
@@ -307,10 +314,8 @@ static napi_value start_live(napi_env env, napi_callback_info info) {
 
 /** stats(handle) -> [received, dropped, ifDropped] as pcap_stats() reports them. */
 static napi_value stats_live(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
   napi_value argv[1];
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  live_t* live = get_live(env, argv[0]);
+  live_t* live = handle_args(env, info, 1, argv);
   if (live == NULL) return NULL;
   struct pcap_stat st;
   memset(&st, 0, sizeof st);
