@@ -4,6 +4,7 @@
  *
  *   node dist/bench/throughput.js [--copies N] [--runs N] [--no-ndpi] [--no-pin]
  *                                 [--pcap FILE] [--core N] [--export v9|ipfix]
+ *                                 [--workers LIST]
  *
  * 1. Builds bench/out/ndpi-corpus-x<COPIES>.pcap with
  *    `python3 ../shared/bench/replicate-pcap.py OUT COPIES ../shared/pcaps/ndpi/pcap`
@@ -15,6 +16,12 @@
  *    (else by polling VmHWM in /proc/<pid>/status).
  * 3. Prints per run: wall time, packets/s, peak RSS; then medians and the
  *    ratio ours/ndpiReader.
+ *
+ * --workers LIST (e.g. 0,1,2; default 0): one probe variant per value of
+ * --workers, all in the same alternating runs. --workers 0 (the pipeline on
+ * the main thread) is pinned with ndpiReader; with workers the probe may use
+ * every core (that is what is measured: scaling), and the medians are
+ * reported next to each other with the scaling over --workers 1.
  *
  * --export v9|ipfix: the probe also exports every flow to a real nfcapd
  * (started here on a free UDP port, pinned to another core), whose summary
@@ -106,6 +113,7 @@ async function main(): Promise<void> {
   let core = 0;
   let pcap: string | undefined;
   let exportFormat: string | undefined;
+  let workerCounts = [0];
   for (let i = 0; i < a.length; i++) {
     const num = (): number => {
       const n = Number(a[++i]);
@@ -132,6 +140,12 @@ async function main(): Promise<void> {
         pcap = a[++i];
         if (!pcap) usage('--pcap needs a file');
         break;
+      case '--workers': {
+        const list = (a[++i] ?? '').split(',').map(Number);
+        if (list.length === 0 || list.some((n) => !Number.isInteger(n) || n < 0 || n > 64)) usage('--workers needs a list like 0,1,2');
+        workerCounts = list;
+        break;
+      }
       case '--export':
         exportFormat = a[++i];
         if (exportFormat !== 'v9' && exportFormat !== 'ipfix') usage('--export needs v9 or ipfix');
@@ -190,7 +204,11 @@ async function main(): Promise<void> {
   const wrap = (argv: string[]) => (havePin ? [TASKSET, '-c', String(core), ...argv] : argv);
   const collector = exportFormat !== undefined ? await startNfcapd(havePin ? (core === 0 ? 1 : 0) : null) : null;
   const exportArgs = collector !== null ? ['--netflow', exportFormat as string, '--collector', `127.0.0.1:${collector.port}`] : [];
-  const ours = wrap([process.execPath, main, 'probe', '--pcap', pcap, '--resp-port', '0', '--exit-on-eof', ...exportArgs]);
+  const probeName = (w: number): string => (workerCounts.length === 1 && w === 0 ? 'probe' : `probe w${w}`);
+  const variants = workerCounts.map((w) => {
+    const argv = [process.execPath, main, 'probe', '--pcap', pcap, '--resp-port', '0', '--exit-on-eof', '--workers', String(w), ...exportArgs];
+    return { name: probeName(w), workers: w, argv: w === 0 ? wrap(argv) : argv };
+  });
   const theirs = wrap([NDPI, '-i', pcap, '-q']);
   if (ndpi && !existsSync(NDPI)) {
     process.stdout.write(`${NDPI} not installed (Debian package libndpi-bin): measuring the probe only\n`);
@@ -201,19 +219,21 @@ async function main(): Promise<void> {
       (havePin ? `both pinned to CPU ${core} with taskset` : 'not pinned') +
       `; timing with ${existsSync(TIME) ? '/usr/bin/time' : 'wall clock + /proc VmHWM polling'}\n`,
   );
-  process.stdout.write(`probe:      ${ours.join(' ')}\n`);
+  for (const v of variants) process.stdout.write(`${v.name.padEnd(11)} ${v.argv.join(' ')}\n`);
   if (ndpi) process.stdout.write(`ndpiReader: ${theirs.join(' ')}  (one reader thread for a pcap input; output discarded)\n`);
 
   // 2. alternate runs
   const results: Measure[] = [];
   const line = (m: Measure) =>
-    `${m.tool.padEnd(10)} wall ${m.wallS.toFixed(2).padStart(7)} s  ${(packets / m.wallS / 1000).toFixed(1).padStart(8)} kpkt/s  ` +
+    `${m.tool.padEnd(11)} wall ${m.wallS.toFixed(2).padStart(7)} s  ${(packets / m.wallS / 1000).toFixed(1).padStart(8)} kpkt/s  ` +
     `${((sizeMB * 8) / m.wallS).toFixed(0).padStart(6)} Mbit/s  peak RSS ${(m.rssKB / 1024).toFixed(0).padStart(5)} MB` +
     (m.code !== 0 ? `  EXIT ${m.code}` : '');
   for (let i = 0; i < runs; i++) {
-    const m1 = await measure('probe', ours);
-    results.push(m1);
-    process.stdout.write(`run ${i + 1}: ${line(m1)}\n`);
+    for (const v of variants) {
+      const m1 = await measure(v.name, v.argv);
+      results.push(m1);
+      process.stdout.write(`run ${i + 1}: ${line(m1)}\n`);
+    }
     if (ndpi) {
       const m2 = await measure('ndpiReader', theirs);
       results.push(m2);
@@ -226,16 +246,20 @@ async function main(): Promise<void> {
     const rs = results.filter((r) => r.tool === tool);
     return { wallS: median(rs.map((r) => r.wallS)), rssKB: median(rs.map((r) => r.rssKB)), tool, code: 0 };
   };
-  const mo = med('probe');
-  process.stdout.write(`median: ${line(mo)}\n`);
-  if (ndpi) {
-    const mn = med('ndpiReader');
-    process.stdout.write(`median: ${line(mn)}\n`);
-    process.stdout.write(
-      `ratio probe/ndpiReader (median): wall time ${(mo.wallS / mn.wallS).toFixed(2)}x ` +
-        `(throughput ${(mn.wallS / mo.wallS).toFixed(2)}x of ndpiReader's), peak RSS ${(mo.rssKB / mn.rssKB).toFixed(2)}x\n`,
-    );
+  const mn = ndpi ? med('ndpiReader') : null;
+  const base = variants.find((v) => v.workers === 1);
+  for (const v of variants) {
+    const mo = med(v.name);
+    process.stdout.write(`median: ${line(mo)}\n`);
+    if (mn !== null) {
+      process.stdout.write(
+        `  ratio ${v.name}/ndpiReader (median): wall time ${(mo.wallS / mn.wallS).toFixed(2)}x ` +
+          `(throughput ${(mn.wallS / mo.wallS).toFixed(2)}x of ndpiReader's), peak RSS ${(mo.rssKB / mn.rssKB).toFixed(2)}x\n`,
+      );
+    }
+    if (base !== undefined && v.workers > 1) process.stdout.write(`  scaling ${v.name} over w1: throughput ${(med(base.name).wallS / mo.wallS).toFixed(2)}x\n`);
   }
+  if (mn !== null) process.stdout.write(`median: ${line(mn)}\n`);
   if (results.some((r) => r.code !== 0)) process.stdout.write('note: some runs exited non-zero (see EXIT above)\n');
   if (collector !== null) {
     const summary = await collector.stop();
