@@ -49,11 +49,16 @@ export function addProbeCommand(program: Command): void {
     .option('--name <probe>', 'name of this probe in events and records', defaultProbeName())
     .option('--no-progress', 'no progress bar, even on a terminal')
     .option('--batch <packets>', 'packets read between checks of the slice time (a slice of work lasts a few ms)', nonNegativeInt, 64)
-    .option('--workers <n>', 'pipeline threads: 0 runs the packet pipeline on the main thread, N in N worker_threads sharing the traffic by address pair', workerCount, 0)
+    .option('--workers <n>', 'pipeline threads: N worker_threads share the traffic by address pair; 0 runs the pipeline on the main thread (default: cores - 1, at least 1)', workerCount, defaultWorkers())
     .action(async (opts: ProbeConfig) => {
       const code = await runProbe(opts);
       if (code !== null) process.exitCode = code;
     });
+}
+
+/** One core for the main thread (store, RESP, upstreams), the others for the pipeline (DESIGN: issue 9). */
+function defaultWorkers(): number {
+  return Math.max(1, require('node:os').availableParallelism() - 1);
 }
 
 function defaultProbeName(): string {
