@@ -66,7 +66,8 @@ export class PipelinePool {
         warn: hooks.warn,
         // The same file is read by every worker: its damage is told once.
         fileDamaged: index === 0 ? hooks.fileDamaged : () => {},
-        records,
+        // No file and no collector: the workers build no records at all.
+        ...(this.writer !== null || this.exporter !== null ? { records } : {}),
         ...(hooks.ask !== undefined ? { ask: hooks.ask } : {}),
       }));
     }
