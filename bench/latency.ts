@@ -20,11 +20,12 @@
  */
 import { spawn, spawnSync, ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { connect, createServer, AddressInfo } from 'node:net';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Redis from 'ioredis';
 import { probeMain } from '../test/corpus/paths';
+import { freePort } from '../test/helpers/probe-server';
 import { ethernet } from '../test/gen/link';
 import { udpPacket } from '../test/gen/conversation';
 import { writePcap, LinkType, PacketRecord } from '../test/gen/pcap-writer';
@@ -80,17 +81,6 @@ function buildCapture(file: string, users: number, intervalMs: number): void {
     }
   }
   require('node:fs').writeFileSync(file, writePcap(records, { linkType: LinkType.ETHERNET }));
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const p = (s.address() as AddressInfo).port;
-      s.close(() => resolve(p));
-    });
-    s.on('error', reject);
-  });
 }
 
 function listening(port: number): Promise<boolean> {

@@ -33,10 +33,10 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { createSocket } from 'node:dgram';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ndpiPcapDir, probeMain, repoRoot, sharedDir } from '../test/corpus/paths';
+import { freeUdpPort } from '../test/helpers/flow-collectors';
 
 interface Measure {
   tool: string;
@@ -269,14 +269,7 @@ async function main(): Promise<void> {
 
 /** A real collector for --export: nfcapd on a free UDP port, writing into a temporary directory. */
 async function startNfcapd(cpu: number | null): Promise<{ port: number; stop(): Promise<string> }> {
-  const port = await new Promise<number>((resolve, reject) => {
-    const s = createSocket('udp4');
-    s.on('error', reject);
-    s.bind(0, '127.0.0.1', () => {
-      const p = s.address().port;
-      s.close(() => resolve(p));
-    });
-  });
+  const port = await freeUdpPort();
   const dir = mkdtempSync(join(tmpdir(), 'microcloud-bench-nfcapd-'));
   const argv = ['nfcapd', '-b', '127.0.0.1', '-p', String(port), '-w', dir, '-B', String(8 << 20)];
   const child = spawn(cpu !== null && existsSync(TASKSET) ? TASKSET : argv[0], cpu !== null && existsSync(TASKSET) ? ['-c', String(cpu), ...argv] : argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
