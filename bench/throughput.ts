@@ -14,7 +14,8 @@
  *    --exit-on-eof` and `ndpiReader -i FILE -q` (output discarded), RUNS times
  *    each, measuring wall time and peak RSS with /usr/bin/time when present
  *    (else by polling VmHWM in /proc/<pid>/status).
- * 3. Prints per run: wall time, packets/s, peak RSS; then medians and the
+ * 3. Prints per run: wall time, packets/s, CPU time (user + system, all
+ *    threads), peak RSS; then medians and the
  *    ratio ours/ndpiReader.
  *
  * --workers LIST (e.g. 0,1,2; default 0): one probe variant per value of
@@ -33,7 +34,7 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ndpiPcapDir, probeMain, repoRoot, sharedDir } from '../test/corpus/paths';
 import { freeUdpPort } from '../test/helpers/flow-collectors';
@@ -41,6 +42,8 @@ import { freeUdpPort } from '../test/helpers/flow-collectors';
 interface Measure {
   tool: string;
   wallS: number;
+  /** User plus system CPU seconds, every thread (NaN without /usr/bin/time). */
+  cpuS: number;
   rssKB: number;
   code: number | null;
 }
@@ -66,21 +69,23 @@ function measure(tool: string, argv: string[]): Promise<Measure> {
   if (existsSync(TIME)) {
     const tf = join(tmpdir(), `microcloud-bench-time-${process.pid}.txt`);
     return new Promise((resolve) => {
-      const child = spawn(TIME, ['-o', tf, '-f', '%e %M', ...argv], { stdio: ['ignore', 'ignore', 'ignore'] });
+      const child = spawn(TIME, ['-o', tf, '-f', '%e %M %U %S', ...argv], { stdio: ['ignore', 'ignore', 'ignore'] });
       child.on('close', (code) => {
         let wallS = NaN;
         let rssKB = NaN;
+        let cpuS = NaN;
         try {
           // GNU time writes "Command exited with non-zero status N" first on failure.
           const last = readFileSync(tf, 'utf8').trim().split('\n').pop() ?? '';
-          const [e, m] = last.split(' ');
+          const [e, m, u, sys] = last.split(' ');
           wallS = Number(e);
           rssKB = Number(m);
+          cpuS = Number(u) + Number(sys);
         } catch {
           /* leave NaN */
         }
         rmSync(tf, { force: true });
-        resolve({ tool, wallS, rssKB, code });
+        resolve({ tool, wallS, cpuS, rssKB, code });
       });
     });
   }
@@ -99,7 +104,7 @@ function measure(tool: string, argv: string[]): Promise<Measure> {
     }, 20);
     child.on('close', (code) => {
       clearInterval(poll);
-      resolve({ tool, wallS: Number(process.hrtime.bigint() - t0) / 1e9, rssKB, code });
+      resolve({ tool, wallS: Number(process.hrtime.bigint() - t0) / 1e9, cpuS: NaN, rssKB, code });
     });
   });
 }
@@ -217,7 +222,7 @@ async function main(): Promise<void> {
   process.stdout.write(
     `capture ${pcap}: ${sizeMB.toFixed(0)} MB, ${packets} packets; ${runs} runs each, alternating; ` +
       (havePin ? `both pinned to CPU ${core} with taskset` : 'not pinned') +
-      `; timing with ${existsSync(TIME) ? '/usr/bin/time' : 'wall clock + /proc VmHWM polling'}\n`,
+      `; timing with ${existsSync(TIME) ? '/usr/bin/time' : 'wall clock + /proc VmHWM polling'}; ${availableParallelism()} cores\n`,
   );
   for (const v of variants) process.stdout.write(`${v.name.padEnd(11)} ${v.argv.join(' ')}\n`);
   if (ndpi) process.stdout.write(`ndpiReader: ${theirs.join(' ')}  (one reader thread for a pcap input; output discarded)\n`);
@@ -226,7 +231,7 @@ async function main(): Promise<void> {
   const results: Measure[] = [];
   const line = (m: Measure) =>
     `${m.tool.padEnd(11)} wall ${m.wallS.toFixed(2).padStart(7)} s  ${(packets / m.wallS / 1000).toFixed(1).padStart(8)} kpkt/s  ` +
-    `${((sizeMB * 8) / m.wallS).toFixed(0).padStart(6)} Mbit/s  peak RSS ${(m.rssKB / 1024).toFixed(0).padStart(5)} MB` +
+    `${((sizeMB * 8) / m.wallS).toFixed(0).padStart(6)} Mbit/s  CPU ${m.cpuS.toFixed(2).padStart(6)} s  peak RSS ${(m.rssKB / 1024).toFixed(0).padStart(5)} MB` +
     (m.code !== 0 ? `  EXIT ${m.code}` : '');
   for (let i = 0; i < runs; i++) {
     for (const v of variants) {
@@ -244,7 +249,7 @@ async function main(): Promise<void> {
   // 3. medians and ratio
   const med = (tool: string) => {
     const rs = results.filter((r) => r.tool === tool);
-    return { wallS: median(rs.map((r) => r.wallS)), rssKB: median(rs.map((r) => r.rssKB)), tool, code: 0 };
+    return { wallS: median(rs.map((r) => r.wallS)), cpuS: median(rs.map((r) => r.cpuS)), rssKB: median(rs.map((r) => r.rssKB)), tool, code: 0 };
   };
   const mn = ndpi ? med('ndpiReader') : null;
   const base = variants.find((v) => v.workers === 1);
