@@ -20,10 +20,11 @@ export class FragmentTracker {
   private readonly times = new Float64Array(SLOTS);
   private readonly forward = new Uint8Array(SLOTS);
   private readonly outer = new Uint8Array(SLOTS);
+  private readonly owner = new Uint8Array(SLOTS);
   /**
    * 1: the first fragment was seen; 2: only later fragments so far (orphans,
-   * counted in a port-less flow); 3: the first fragment went to another
-   * pipeline worker (several workers), so its later fragments are not ours.
+   * counted in a port-less flow); 3: the first fragment went to pipeline
+   * worker owner[slot] (the distributor's table, several workers).
    */
   private readonly kind = new Uint8Array(SLOTS);
   private readonly orphanPackets = new Float64Array(SLOTS);
@@ -110,18 +111,19 @@ export class FragmentTracker {
     return flow;
   }
 
-  /** The first fragment of `p` belongs to another pipeline worker's flow. */
-  rememberForeign(p: DecodedPacket, nowUs: number): void {
+  /** The first fragment of `p` went to pipeline worker `owner` (several workers). */
+  rememberOwner(p: DecodedPacket, owner: number, nowUs: number): void {
     const slot = this.claim(p);
     this.kind[slot] = 3;
     this.flows[slot] = null;
+    this.owner[slot] = owner;
     this.times[slot] = nowUs;
   }
 
-  /** True when the first fragment of later fragment `p` went to another worker (rememberForeign). */
-  isForeign(p: DecodedPacket, nowUs: number): boolean {
+  /** The worker the first fragment of later fragment `p` went to (rememberOwner), or -1 if unknown. */
+  ownerOf(p: DecodedPacket, nowUs: number): number {
     const slot = this.slot(p);
-    return this.kind[slot] === 3 && this.times[slot] + LIFETIME_US >= nowUs && this.matches(slot, p);
+    return this.kind[slot] === 3 && this.times[slot] + LIFETIME_US >= nowUs && this.matches(slot, p) ? this.owner[slot] : -1;
   }
 
   /** The live flow of the first fragment of `p`, or null if unknown or gone. */

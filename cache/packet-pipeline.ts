@@ -42,9 +42,10 @@ export interface PipelineOptions {
   /** One flow record per DNS transaction (--dns-subflows). */
   dnsSubflows: boolean;
   /**
-   * With several pipeline workers, this one's share of the traffic: the
-   * packets whose address pair hashes (symmetrically) to `index` of `count`.
-   * Absent: all of it.
+   * With several pipeline workers, this one's place among them: its flow
+   * ids are index + k·count, and only the first writes subscriber keys and
+   * events. Which packets it gets is the distributor's choice
+   * (packet-distributor.ts). Absent: the only pipeline.
    */
   partition?: { index: number; count: number };
 }
@@ -76,11 +77,9 @@ export class PipelineStats {
 }
 
 /** Expiry is checked at most this often (packet time for files). */
-const EXPIRY_STEP_US = 1e6;
+export const EXPIRY_STEP_US = 1e6;
 /** A flush happens early once this many flows wait: batches (and the time to build them) stay small. */
 const FLUSH_PENDING_FLOWS = 256;
-/** SIP signalling read by every worker (several workers), so RTP anywhere finds its call. */
-const SIP_PORT = 5060;
 
 /** Records exported per expiry call, so a jump in time spreads its exports over packets. */
 const EXPIRY_BUDGET = 256;
@@ -114,10 +113,10 @@ export class PacketPipeline {
   constructor(opts: PipelineOptions, exporter: FlowExporter, private readonly warn: (message: string) => void = () => {}, kb: KnowledgeSink | null = null) {
     this.kb = kb;
     const emit = kb !== null ? (op: KbOp) => kb.builder.push(op) : () => {};
-    this.partIndex = opts.partition?.index ?? 0;
-    this.partCount = opts.partition?.count ?? 1;
+    const partIndex = opts.partition?.index ?? 0;
+    const partCount = opts.partition?.count ?? 1;
     // Every worker reads all signalling, so each knows every subscriber; the first one alone writes keys and events.
-    const signalling = new Signalling({ probe: opts.probeName, userId: opts.userId }, this.partIndex === 0 ? emit : () => {});
+    const signalling = new Signalling({ probe: opts.probeName, userId: opts.userId }, partIndex === 0 ? emit : () => {});
     this.signalling = signalling;
     if (kb !== null) kb.builder.subscribers = signalling;
     const services = new ServiceDissectors(emit);
@@ -142,40 +141,9 @@ export class PacketPipeline {
       activeTimeoutUs: opts.activeTimeoutSec * 1e6,
       maxFlows: opts.maxFlows,
       tcpCloseLingerUs: opts.tcpCloseLingerSec * 1e6,
-      idIndex: this.partIndex,
-      idCount: this.partCount,
+      idIndex: partIndex,
+      idCount: partCount,
     }, exporter);
-  }
-
-  /** This worker's share of the traffic (see PipelineOptions.partition). */
-  private readonly partIndex: number;
-  private readonly partCount: number;
-
-  /**
-   * Whether this worker keeps the packet's flow (several workers). Packets go
-   * by a symmetric hash of their address pair (inner addresses for tunnels:
-   * a GTP-U subscriber's flows stay together; no ports, so IP fragments stay
-   * with their first). A later fragment of a tunnel's outer header has no
-   * inner addresses: it goes where its first fragment went, which every
-   * worker saw (those that did not keep it remember it as foreign).
-   */
-  private mine(p: DecodedPacket, nowUs: number): boolean {
-    if (p.isLaterFragment) {
-      if (this.fragments.lookup(p, nowUs) !== null) return true;
-      if (this.fragments.isForeign(p, nowUs)) return false;
-      return this.hashOwner(p.fragmentAddr) === this.partIndex;
-    }
-    if (this.hashOwner(p.addr) === this.partIndex) return true;
-    if (p.isFragment) this.fragments.rememberForeign(p, nowUs);
-    return false;
-  }
-
-  private hashOwner(a: Uint32Array): number {
-    let h = (a[0] ^ a[4]) + (a[1] ^ a[5]) * 3 + (a[2] ^ a[6]) * 5 + (a[3] ^ a[7]);
-    h = Math.imul(h ^ (h >>> 16), 0x45d9f3b);
-    h = Math.imul(h ^ (h >>> 16), 0x45d9f3b);
-    h ^= h >>> 16;
-    return (h >>> 0) % this.partCount;
   }
 
   /** Current time of the pipeline: the latest packet time (or clock tick) seen. */
@@ -183,8 +151,8 @@ export class PacketPipeline {
     return this.nowUs;
   }
 
-  readonly onPacket: PacketSink = (buf, off, capLen, wireLen, tsMicros, linkType) => {
-    const stats = this.stats;
+  /** Packet time moves on to `tsMicros` (if later): timeouts and flushes fall due as packets would make them. */
+  readonly advance = (tsMicros: number): void => {
     if (tsMicros > this.nowUs) this.nowUs = tsMicros;
     const now = this.nowUs;
     if (now >= this.nextExpiryUs) {
@@ -194,24 +162,20 @@ export class PacketPipeline {
     // The flush itself runs between slices of packet work (flushIfDue), so that a
     // slice and a flush never add up in one event-loop turn.
     if (now >= this.nextFlushUs || (this.kb !== null && this.kb.builder.pendingFlows >= FLUSH_PENDING_FLOWS)) this.flushDue = true;
+  };
+
+  readonly onPacket: PacketSink = (buf, off, capLen, wireLen, tsMicros, linkType) => {
+    const stats = this.stats;
+    this.advance(tsMicros);
+    const now = this.nowUs;
     const p = this.packet;
     const status = this.decoder.decode(buf, off, capLen, wireLen, linkType, p);
     if (status !== DecodeStatus.Ok) {
-      // With several workers, the first one counts what no flow takes.
-      if (this.partIndex !== 0) return;
       stats.packets++;
       stats.bytes += wireLen;
       if (status === DecodeStatus.Malformed) stats.malformed++;
       else if (status === DecodeStatus.NonIp) stats.nonIp++;
       else this.unsupported(linkType);
-      return;
-    }
-    if (this.partCount > 1 && !this.mine(p, now)) {
-      // Another worker's flow; its signalling still updates this worker's subscribers.
-      if (p.protocol === IPPROTO_UDP && p.payloadLength > 0) {
-        if (this.signalling.foreignUdp(p, buf, now)) this.flushSignalling();
-        else if (p.srcPort === SIP_PORT || p.dstPort === SIP_PORT) this.services.foreignSip(buf, p.payloadOffset, p.payloadLength, now);
-      }
       return;
     }
     stats.packets++;
@@ -274,6 +238,18 @@ export class PacketPipeline {
         this.fragments.remember(p, flow, forward, now);
       }
     }
+  };
+
+  /**
+   * Another worker's packet that carries RADIUS, GTP-C or SIP (several
+   * workers): it updates this worker's subscribers and calls, not its flows.
+   */
+  readonly onForeignPacket: PacketSink = (buf, off, capLen, wireLen, tsMicros, linkType) => {
+    this.advance(tsMicros);
+    const p = this.packet;
+    if (this.decoder.decode(buf, off, capLen, wireLen, linkType, p) !== DecodeStatus.Ok || p.protocol !== IPPROTO_UDP || p.payloadLength === 0) return;
+    if (this.signalling.foreignUdp(p, buf, this.nowUs)) this.flushSignalling();
+    else this.services.foreignSip(buf, p.payloadOffset, p.payloadLength, this.nowUs);
   };
 
   private noteMacs(flow: Flow, buf: Uint8Array, eth: number, forward: boolean): void {

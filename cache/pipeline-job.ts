@@ -2,6 +2,8 @@ import { CaptureFile } from '../capture/capture-file';
 import { CaptureReplay } from '../capture/replay';
 import { LiveCapture, LiveOptions } from '../capture/live-capture';
 import { LiveInput } from '../capture/live-input';
+import type { PacketRing } from '../capture/packet-ring';
+import { RingInput } from '../capture/ring-input';
 import { addSubscriberFields, flowToRecord, FlowRecord } from '../export/flow-record';
 import type { RemoteUser } from '../dissectors/subscriber-directory';
 import type { SavedSubscriber } from '../dissectors/subscriber-restore';
@@ -36,6 +38,12 @@ export interface PipelineJobConfig {
   /** Knowledge-base flushing; null when nothing consumes updates (no store). */
   knowledge: { flushIntervalUs: number; minFlushWallMs: number; wallFlushMs: number } | null;
 }
+
+/**
+ * Where a job's packets come from: capture files, live interfaces, or (a
+ * worker among several) the ring a distributor thread fills.
+ */
+export type JobInput = { files: CaptureFile[] } | { captures: LiveCapture[] } | { ring: PacketRing };
 
 /** What a job reports to whoever runs it. */
 export interface PipelineJobHooks {
@@ -80,6 +88,7 @@ export class PipelineJob {
   readonly pipeline: PacketPipeline;
   private readonly replay: CaptureReplay | null;
   private readonly live: LiveInput | null;
+  private readonly ringInput: RingInput | null = null;
   private readonly writer: JsonLinesWriter | null;
   private readonly exporter: FlowExporter | null;
   private stopped = false;
@@ -90,10 +99,10 @@ export class PipelineJob {
   private held: HeldRecord[] = [];
 
   /**
-   * `files` (or, for live capture, `captures`) are already open: the caller
+   * The files or live captures of `input` are already open: the caller
    * reports a bad file or interface before any work.
    */
-  constructor(files: CaptureFile[], private readonly cfg: PipelineJobConfig, private readonly hooks: PipelineJobHooks, readonly counters: Float64Array, captures: LiveCapture[] = []) {
+  constructor(input: JobInput, private readonly cfg: PipelineJobConfig, private readonly hooks: PipelineJobHooks, readonly counters: Float64Array) {
     this.writer = cfg.flowsOut !== null ? new JsonLinesWriter(cfg.flowsOut) : null;
     this.exporter = cfg.flowExport !== null ? new FlowExporter(cfg.flowExport, hooks.warn) : null;
     const exporting = this.writer !== null || this.exporter !== null || hooks.record !== undefined;
@@ -117,9 +126,26 @@ export class PipelineJob {
     this.pipeline.signalling.restore(cfg.restore);
     const ask = hooks.ask;
     if (ask !== undefined) this.pipeline.signalling.cloud = { ask: (q) => ask.call(hooks, q) };
-    if (captures.length > 0) {
+    if ('ring' in input) {
       this.replay = null;
-      this.live = new LiveInput(captures, this.pipeline.onPacket, {
+      this.live = null;
+      const pipeline = this.pipeline;
+      this.ringInput = new RingInput(input.ring, {
+        packet: pipeline.onPacket,
+        foreign: pipeline.onForeignPacket,
+        time: pipeline.advance,
+        tick: (nowUs) => pipeline.tick(nowUs),
+      }, {
+        busy: () => hooks.busy(),
+        sliceStart: () => pipeline.flushIfDue(),
+        yieldNow: () => pipeline.flushDue,
+        sliceEnd: () => this.publishCounters(),
+      }, cfg.sliceMs);
+      return;
+    }
+    if ('captures' in input) {
+      this.replay = null;
+      this.live = new LiveInput(input.captures, this.pipeline.onPacket, {
         afterBatch: () => this.pipeline.flushIfDue(),
         tick: (nowUs) => {
           this.pipeline.tick(nowUs);
@@ -129,13 +155,13 @@ export class PipelineJob {
       return;
     }
     this.live = null;
-    this.replay = new CaptureReplay(files, { realtime: cfg.realtime, loop: cfg.loop, batch: cfg.batch > 0 ? cfg.batch : 4096, sliceMs: cfg.sliceMs }, this.pipeline.onPacket, {
+    this.replay = new CaptureReplay(input.files, { realtime: cfg.realtime, loop: cfg.loop, batch: cfg.batch > 0 ? cfg.batch : 4096, sliceMs: cfg.sliceMs }, this.pipeline.onPacket, {
       progress: (bytes, label) => {
         this.publishCounters();
         this.counters[Counter.BytesRead] = bytes;
         hooks.progress(bytes, label);
       },
-      busy: hooks.busy,
+      busy: () => hooks.busy(),
       sliceStart: () => this.pipeline.flushIfDue(),
       yieldNow: () => this.pipeline.flushDue,
       fileEnd: (file) => {
@@ -218,6 +244,7 @@ export class PipelineJob {
     }
     if (this.live !== null) await this.live.run();
     else if (this.replay !== null) await this.replay.run();
+    else if (this.ringInput !== null) await this.ringInput.run();
     // A large cache must not stall the event loop at the end either.
     while (!this.stopped) {
       // The consumer's backpressure holds here too: the last flows make the largest batches.
@@ -241,6 +268,7 @@ export class PipelineJob {
     this.stopped = true;
     this.replay?.stop();
     this.live?.stop();
+    this.ringInput?.stop();
   }
 
   /** Exports every flow, flushes the last updates, closes the flow file: once. */

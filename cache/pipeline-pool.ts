@@ -2,6 +2,8 @@ import type { KbBatch } from './kb-updates';
 import type { RemoteUser } from '../dissectors/subscriber-directory';
 import type { PipelineJobConfig } from './pipeline-job';
 import { PipelineThread } from './pipeline-thread';
+import { CaptureReaderThread } from './capture-reader-thread';
+import { PacketRing } from '../capture/packet-ring';
 import { Counter, newCounterArray } from './pipeline-counters';
 import type { FlowRecord } from '../export/flow-record';
 import { JsonLinesWriter } from '../export/jsonl-writer';
@@ -17,29 +19,39 @@ export interface PipelinePoolHooks {
 
 /**
  * Counters every worker keeps in full, because every worker reads all the
- * signalling (or opens the same interfaces, or reads the same files): the
- * first worker's value is the probe's.
+ * signalling: the first worker's value is the probe's.
  */
 const FIRST_WORKER_ONLY: readonly Counter[] = [
-  Counter.BytesRead, Counter.RadiusMessages, Counter.RadiusMalformed, Counter.GtpcMessages, Counter.GtpcMalformed,
-  Counter.Users, Counter.UserConnects, Counter.UserDisconnects, Counter.PcapReceived, Counter.PcapDropped, Counter.PcapIfDropped,
+  Counter.RadiusMessages, Counter.RadiusMalformed, Counter.GtpcMessages, Counter.GtpcMalformed,
+  Counter.Users, Counter.UserConnects, Counter.UserDisconnects,
 ];
+
+/** Counters of the capture reader thread. */
+const READER_COUNTERS: readonly Counter[] = [Counter.BytesRead, Counter.PcapReceived, Counter.PcapDropped, Counter.PcapIfDropped];
+
+/**
+ * Packet space between the reader and each worker: enough for the reader to
+ * stay a few read batches ahead (a full ring makes it wait).
+ */
+const RING_BYTES = 8 << 20;
 
 /** How often the merged counters are refreshed (INFO probe, stats.*). */
 const MERGE_MS = 50;
 
 /**
  * Several pipeline workers (`--workers N`, N > 1) that split the traffic by
- * a symmetric hash of the address pair (PipelineOptions.partition). Each
- * reads every packet and keeps the flows that hash to it; every one reads
- * the signalling, so each knows every subscriber, and the first alone writes
- * the subscriber keys and events. Knowledge-base updates from all merge in
- * the one store (host counters are increments: they add up). Finished
- * records come here and go to one JSON-lines file and one exporter.
+ * a symmetric hash of the address pair. One capture reader thread reads the
+ * files or interfaces once and deals each packet to its worker through
+ * shared-memory rings (packet-distributor.ts); signalling goes to every
+ * worker, so each knows every subscriber, and the first alone writes the
+ * subscriber keys and events. Knowledge-base updates from all merge in the
+ * one store (host counters are increments: they add up). Finished records
+ * come here and go to one JSON-lines file and one exporter.
  */
 export class PipelinePool {
   readonly counters = newCounterArray();
   private readonly threads: PipelineThread[];
+  private readonly reader: CaptureReaderThread;
   /** Which worker each batch given to the store came from, and its ops: applied(n) credits them in order. */
   private readonly credit: { worker: number; ops: number }[] = [];
   private readonly writer: JsonLinesWriter | null;
@@ -56,7 +68,10 @@ export class PipelinePool {
       }
     };
     this.threads = [];
+    const rings: PacketRing[] = [];
     for (let index = 0; index < count; index++) {
+      const ring = PacketRing.create(RING_BYTES);
+      rings.push(ring);
       const share: PipelineJobConfig = { ...job, flowsOut: null, flowExport: null, pipeline: { ...job.pipeline, partition: { index, count } } };
       this.threads.push(new PipelineThread(share, {
         batch: (batch) => {
@@ -64,13 +79,14 @@ export class PipelinePool {
           hooks.batch(batch);
         },
         warn: hooks.warn,
-        // The same file is read by every worker: its damage is told once.
-        fileDamaged: index === 0 ? hooks.fileDamaged : () => {},
+        // The reader tells of damaged files.
+        fileDamaged: () => {},
         // No file and no collector: the workers build no records at all.
         ...(this.writer !== null || this.exporter !== null ? { records } : {}),
         ...(hooks.ask !== undefined ? { ask: hooks.ask } : {}),
-      }));
+      }, ring));
     }
+    this.reader = new CaptureReaderThread(job, rings, hooks.fileDamaged);
     this.timer = setInterval(() => this.merge(), MERGE_MS);
     this.timer.unref();
   }
@@ -78,7 +94,12 @@ export class PipelinePool {
   /** Resolves once every worker ended and the records are written: true at the end of the captures. */
   async run(): Promise<boolean> {
     try {
-      const ends = await Promise.all(this.threads.map((t) => t.run()));
+      // A reader that fails leaves its rings open: the workers are stopped, and the failure is the run's.
+      const read = this.reader.run().catch((err: unknown) => {
+        for (const t of this.threads) t.stop();
+        throw err;
+      });
+      const [ends] = await Promise.all([Promise.all(this.threads.map((t) => t.run())), read]);
       return ends.every((eof) => eof);
     } finally {
       this.writer?.close();
@@ -102,6 +123,7 @@ export class PipelinePool {
   }
 
   stop(): void {
+    this.reader.stop();
     for (const t of this.threads) t.stop();
   }
 
@@ -115,7 +137,7 @@ export class PipelinePool {
   }
 
   async terminate(): Promise<void> {
-    await Promise.all(this.threads.map((t) => t.terminate()));
+    await Promise.all([this.reader.terminate(), ...this.threads.map((t) => t.terminate())]);
   }
 
   /** The probe's counters: the workers' sum, but for what each of them counts in full. */
@@ -128,6 +150,7 @@ export class PipelinePool {
     }
     const first = this.threads[0].counters;
     for (const i of FIRST_WORKER_ONLY) out[i] = first[i];
+    for (const i of READER_COUNTERS) out[i] = this.reader.counters[i];
     if (this.exporter !== null) {
       const e = this.exporter.totals();
       out[Counter.ExportMessages] = e.messages;

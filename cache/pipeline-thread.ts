@@ -5,6 +5,7 @@ import type { RemoteUser } from '../dissectors/subscriber-directory';
 import type { PipelineJobConfig } from './pipeline-job';
 import type { FlowRecord } from '../export/flow-record';
 import { newCounterArray } from './pipeline-counters';
+import type { PacketRing } from '../capture/packet-ring';
 import { FlowSlot, MainMessage, PipelineWorkerData, WorkerMessage } from './pipeline-worker-protocol';
 
 export interface PipelineThreadHooks {
@@ -30,11 +31,12 @@ export class PipelineThread {
   private opsApplied = 0;
   private readonly ended: Promise<boolean>;
 
-  constructor(job: PipelineJobConfig, hooks: PipelineThreadHooks) {
+  /** With `ring`, the worker reads its packets from it (a capture reader fills it) instead of opening the captures. */
+  constructor(job: PipelineJobConfig, hooks: PipelineThreadHooks, ring: PacketRing | null = null) {
     this.counters = newCounterArray(true);
     const flowBuf = new SharedArrayBuffer(FlowSlot.Count * Int32Array.BYTES_PER_ELEMENT);
     this.flow = new Int32Array(flowBuf);
-    const data: PipelineWorkerData = { job, counters: this.counters.buffer as SharedArrayBuffer, flow: flowBuf, cloud: hooks.ask !== undefined, recordsToMain: hooks.records !== undefined };
+    const data: PipelineWorkerData = { job, counters: this.counters.buffer as SharedArrayBuffer, flow: flowBuf, cloud: hooks.ask !== undefined, recordsToMain: hooks.records !== undefined, ring: ring?.shared ?? null };
     this.worker = new Worker(path.join(__dirname, 'pipeline-worker.js'), { workerData: data });
     this.ended = new Promise<boolean>((resolve, reject) => {
       let done = false;

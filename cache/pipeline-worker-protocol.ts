@@ -19,6 +19,8 @@ export interface PipelineWorkerData {
   cloud: boolean;
   /** Finished flow records go to the main thread (several workers share one JSON-lines file and exporter there). */
   recordsToMain: boolean;
+  /** Several workers: the PacketRing the capture reader fills with this worker's packets (instead of job.pcap / job.live). */
+  ring: SharedArrayBuffer | null;
 }
 
 export const enum FlowSlot {

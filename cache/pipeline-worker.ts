@@ -3,7 +3,8 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { CaptureFile } from '../capture/capture-file';
 import { LiveCapture } from '../capture/live-capture';
-import { PipelineJob } from './pipeline-job';
+import { JobInput, PipelineJob } from './pipeline-job';
+import { PacketRing } from '../capture/packet-ring';
 import { FlowSlot, MainMessage, PipelineWorkerData, WorkerMessage } from './pipeline-worker-protocol';
 import type { KbBatch } from './kb-updates';
 import type { FlowRecord } from '../export/flow-record';
@@ -31,9 +32,10 @@ function main(): void {
     }
     opsPosted = (opsPosted + ops.length) | 0;
   };
-  const files: CaptureFile[] = data.job.pcap.map((path) => CaptureFile.open(path));
   const live = data.job.live;
-  const captures = live === null ? [] : live.interfaces.map((name) => LiveCapture.open(name, live.options));
+  const input: JobInput = data.ring !== null ? { ring: new PacketRing(data.ring) }
+    : live !== null ? { captures: live.interfaces.map((name) => LiveCapture.open(name, live.options)) }
+    : { files: data.job.pcap.map((path) => CaptureFile.open(path)) };
   // Records to the main thread, a few hundred per message; whatever is held goes with every batch of updates.
   let records: FlowRecord[] = [];
   const postRecords = (): void => {
@@ -48,7 +50,7 @@ function main(): void {
       if (records.length >= RECORDS_PER_MESSAGE) postRecords();
     },
   } : {};
-  const job = new PipelineJob(files, data.job, {
+  const job = new PipelineJob(input, data.job, {
     ...recordHook,
     emit: (batch: KbBatch) => {
       postRecords();
@@ -59,7 +61,7 @@ function main(): void {
     fileDamaged: (message) => post({ t: 'damaged', message }),
     progress: () => {},
     ...(data.cloud ? { ask: (query: string) => post({ t: 'ask', query }) } : {}),
-  }, new Float64Array(data.counters), captures);
+  }, new Float64Array(data.counters));
 
   port.on('message', (m: MainMessage) => {
     if (m.t === 'stop') job.stop();

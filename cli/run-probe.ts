@@ -320,7 +320,7 @@ export async function runProbe(cfg: ProbeConfig): Promise<number | null> {
     thread = t;
     handle = { counters: t.counters, done: t.run(), stop: () => t.stop(), answer: (q, u) => t.answer(q, u), remoteEvent: (e, u) => t.remoteEvent(e, u) };
   } else {
-    const job = new PipelineJob(files, jobConfig, {
+    const job = new PipelineJob(captures.length > 0 ? { captures } : { files }, jobConfig, {
       emit: enqueue,
       // Backpressure: reading waits while the store has many updates to apply.
       busy: () => (applier !== null && applier.pending > MAX_PENDING_UPDATES) || (upstreams !== null && upstreams.status().pending > cfg.upstreamQueue),
@@ -328,7 +328,7 @@ export async function runProbe(cfg: ProbeConfig): Promise<number | null> {
       fileDamaged,
       progress: () => {},
       ...ask,
-    }, newCounterArray(), captures);
+    }, newCounterArray());
     handle = {
       counters: job.counters,
       done: job.run().then(async (eof) => {

@@ -13,6 +13,11 @@ function isRadiusPort(port: number): boolean {
   return port === 1812 || port === 1813 || port === 1645 || port === 1646;
 }
 
+/** UDP on this port may carry RADIUS or GTP-C (what foreignUdp reads). */
+export function isSignallingPort(port: number): boolean {
+  return port === GTPC_PORT || isRadiusPort(port);
+}
+
 /** How long the cloud's answers count (nProbe's practice): a found user ~60 s, "nobody" ~5 s. */
 export const REMOTE_HIT_US = 60e6;
 export const REMOTE_MISS_US = 5e6;
@@ -64,7 +69,7 @@ export class Signalling {
   foreignUdp(p: DecodedPacket, buf: Uint8Array, nowUs: number): boolean {
     const sp = p.srcPort;
     const dp = p.dstPort;
-    if (sp !== GTPC_PORT && dp !== GTPC_PORT && !isRadiusPort(sp) && !isRadiusPort(dp)) return false;
+    if (!isSignallingPort(sp) && !isSignallingPort(dp)) return false;
     const a = p.addr;
     // Negative: never equal to a real flow id. Symmetric, so a response finds its request.
     const key = -(((a[3] ^ a[7]) + (a[2] ^ a[6]) * 7 + ((sp ^ dp) << 1)) >>> 1) - 1;
