@@ -35,7 +35,11 @@ const KEEP = 64 * 1024;
 export function probeArgs(files: string[], o: ProbeOptions): string[] {
   const args = [o.main ?? probeMain(), 'probe'];
   for (const f of files) args.push('--pcap', f);
-  args.push('--resp-port', '0', '--exit-on-eof', '--flows-out', o.flowsOut);
+  // The pipeline on the main thread: the corpus tests judge its output, which
+  // pipeline-worker.test shows equal on a worker thread, and each of the
+  // hundreds of small runs then starts no worker (about a quarter less CPU).
+  // extraArgs may name another --workers (the last one counts).
+  args.push('--resp-port', '0', '--exit-on-eof', '--workers', '0', '--flows-out', o.flowsOut);
   if (o.statsOut) args.push('--stats-out', o.statsOut);
   if (o.idleTimeout !== undefined) args.push('--idle-timeout', String(o.idleTimeout));
   if (o.activeTimeout !== undefined) args.push('--active-timeout', String(o.activeTimeout));
