@@ -1,7 +1,8 @@
 // Command metadata (arity, flags, first/last key, step, ACL categories, tips,
 // key specs, doc summary). Generated once from `COMMAND INFO` / `COMMAND DOCS`
 // of redis-server 7.0.15 for the commands this server implements (CLIENT SETINFO
-// added by hand, from Redis 7.2), so that COMMAND INFO/DOCS and arity checks
+// added by hand, from Redis 7.2; EXPIRETIME and PEXPIRETIME added later, from
+// the same server's COMMAND INFO/DOCS), so that COMMAND INFO/DOCS and arity checks
 // answer as Redis does. Handlers are bound in command-table.ts.
 /* eslint-disable */
 import type { SpecData } from './types';
@@ -1368,6 +1369,92 @@ export const SPECS: SpecData[] = [
   ],
   "summary": "Set the expiration for a key as a UNIX timestamp specified in milliseconds",
   "since": "2.6.0",
+  "group": "generic",
+  "complexity": "O(1)"
+ },
+ {
+  "name": "expiretime",
+  "arity": 2,
+  "flags": [
+   "readonly",
+   "fast"
+  ],
+  "firstKey": 1,
+  "lastKey": 1,
+  "step": 1,
+  "categories": [
+   "@keyspace",
+   "@read",
+   "@fast"
+  ],
+  "tips": [],
+  "keySpecs": [
+   {
+    "flags": [
+     "RO",
+     "access"
+    ],
+    "begin_search": {
+     "type": "index",
+     "spec": {
+      "index": 1
+     }
+    },
+    "find_keys": {
+     "type": "range",
+     "spec": {
+      "lastkey": 0,
+      "keystep": 1,
+      "limit": 0
+     }
+    }
+   }
+  ],
+  "summary": "Get the expiration Unix timestamp for a key",
+  "since": "7.0.0",
+  "group": "generic",
+  "complexity": "O(1)"
+ },
+ {
+  "name": "pexpiretime",
+  "arity": 2,
+  "flags": [
+   "readonly",
+   "fast"
+  ],
+  "firstKey": 1,
+  "lastKey": 1,
+  "step": 1,
+  "categories": [
+   "@keyspace",
+   "@read",
+   "@fast"
+  ],
+  "tips": [],
+  "keySpecs": [
+   {
+    "flags": [
+     "RO",
+     "access"
+    ],
+    "begin_search": {
+     "type": "index",
+     "spec": {
+      "index": 1
+     }
+    },
+    "find_keys": {
+     "type": "range",
+     "spec": {
+      "lastkey": 0,
+      "keystep": 1,
+      "limit": 0
+     }
+    }
+   }
+  ],
+  "summary": "Get the expiration Unix timestamp for a key in milliseconds",
+  "since": "7.0.0",
   "group": "generic",
   "complexity": "O(1)"
  },

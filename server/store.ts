@@ -232,6 +232,12 @@ export class Keyspace {
   }
 
   /** Remaining time to live in ms: -2 no key, -1 no TTL. */
+  /** When the key expires, in ms since the epoch: -2 for no key, -1 for no expiry (EXPIRETIME, PEXPIRETIME). */
+  expiresAt(key: string): number {
+    if (this.lookupRead(key) === undefined) return -2;
+    return this.expires.get(key) ?? -1;
+  }
+
   pttl(key: string): number {
     if (this.lookupRead(key) === undefined) return -2;
     const t = this.expires.get(key);

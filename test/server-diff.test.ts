@@ -142,7 +142,7 @@ const STRINGS = [
   'SET k v', 'GET k', 'GET nokey', 'SET k v2 NX', 'SET k2 v NX', 'SET k3 v XX', 'SET k v3 XX', 'GET k',
   'SET k v GET', 'SET newk v GET', 'SET k 1 NX XX', 'SET k 1 EX 0', 'SET k 1 EX -5', 'SET k 1 EX x', 'SET k 1 EX',
   'SET k 1 PX 100 EX 100', 'SET k 1 KEEPTTL EX 100', 'SET k 1 FOO', 'SET k 1 ex 100', 'TTL k', 'SET k 2 KEEPTTL', 'TTL k',
-  'SET k 3', 'TTL k', 'SET k 1 EXAT 99999999999', 'TTL k', 'SET k 1 PXAT 1', 'GET k', 'EXISTS k',
+  'SET k 3', 'TTL k', 'SET k 1 EXAT 99999999999', 'EXPIRETIME k', 'PEXPIRETIME k', 'SET k 1 PXAT 1', 'GET k', 'EXISTS k',
   'MGET k k2 nokey', 'GETDEL k2', 'GETDEL k2', 'EXISTS k2',
   'SET n 10', 'INCR n', 'INCRBY n 5', 'DECR n', 'DECRBY n 3', 'INCRBY n -20', 'GET n', 'INCR nnew', 'DECRBY nnew2 7',
   'INCRBY n x', 'INCRBY n 1.5', 'INCRBY n 00', 'INCRBY n +1', 'INCRBY n " 1"', 'SET s abc', 'INCR s', 'SET s 010', 'INCR s', 'SET s " 1"', 'INCR s',
@@ -159,7 +159,9 @@ const KEYS = [
   'SET t 1', 'EXPIRE t 100', 'TTL t', 'PERSIST t', 'TTL t', 'PERSIST t', 'PERSIST nokey', 'TTL nokey', 'PTTL nokey', 'PTTL t',
   'EXPIRE t 100 NX', 'EXPIRE t 200 NX', 'TTL t', 'EXPIRE t 50 XX', 'TTL t', 'EXPIRE t 10 GT', 'TTL t', 'EXPIRE t 80 GT', 'TTL t', 'EXPIRE t 90 LT', 'EXPIRE t 20 LT', 'TTL t',
   'PERSIST t', 'EXPIRE t 10 XX', 'EXPIRE t 10 GT', 'EXPIRE t 10 LT', 'TTL t', 'EXPIRE t 1 NX XX', 'EXPIRE t 1 GT LT', 'EXPIRE t 1 FOO', 'EXPIRE t x', 'EXPIRE t 99999999999999999',
-  'PEXPIRE t 99999999999999999', 'EXPIRE nokey 10', 'EXPIREAT t 99999999999', 'TTL t', 'PEXPIREAT t 99999999999999', 'TTL t',
+  'PEXPIRE t 99999999999999999', 'EXPIRE nokey 10', 'EXPIREAT t 99999999999', 'EXPIRETIME t', 'PEXPIREAT t 99999999999999', 'EXPIRETIME t', 'PEXPIRETIME t',
+  // A TTL after an absolute expiry depends on the second each server reads the clock: the absolute forms do not.
+  'EXPIRETIME nokey', 'PEXPIRETIME nokey', 'SET noexp 1', 'EXPIRETIME noexp', 'PEXPIRETIME noexp', 'EXPIRETIME', 'PEXPIRETIME a b',
   'SET gone 1', 'EXPIRE gone -1', 'EXISTS gone', 'SET gone 1', 'EXPIREAT gone 1', 'EXISTS gone', 'SET gone 1', 'PEXPIRE gone 0', 'GET gone',
   'SET r 1', 'EXPIRE r 100', 'RENAME r r2', 'TTL r2', 'SET r3 x', 'RENAME r2 r3', 'TTL r3', 'GET r3',
   'SET p 1 PX 120', 'HSET ph f v', 'PEXPIRE ph 120', 'SADD ps a', 'PEXPIRE ps 120', '!sleep 250', 'GET p', 'EXISTS p', 'TTL p', 'HGETALL ph', 'TYPE ps', 'KEYS p*',
@@ -255,7 +257,7 @@ const SERVER = [
   'CONFIG SET notify-keyspace-events gx$K', 'CONFIG GET notify-keyspace-events', 'CONFIG SET notify-keyspace-events ""', 'CONFIG GET notify-keyspace-events',
   'CONFIG SET protected-mode x', 'CONFIG SET proto-max-bulk-len x', 'CONFIG SET proto-max-bulk-len 10', 'CONFIG GET proto-max-bulk-len', 'CONFIG SET proto-max-bulk-len 32mb', 'CONFIG GET proto-max-bulk-len', 'CONFIG SET proto-max-bulk-len 16mb',
   'CONFIG GET client-query-buffer-limit', 'CONFIG GET client-output-buffer-limit', 'CONFIG GET nosuch*', '#sort CONFIG GET maxclients timeout', 'CONFIG GET databases', 'CONFIG GET save', 'CONFIG GET appendonly',
-  'COMMAND INFO get', 'COMMAND INFO set hset zadd zrange', '#shape COMMAND INFO client', 'COMMAND INFO nosuch get', 'COMMAND INFO client|kill', 'COMMAND INFO config|get', '#shape COMMAND DOCS get', '#shape COMMAND COUNT', '#shape COMMAND HELP',
+  'COMMAND INFO get', 'COMMAND INFO set hset zadd zrange', 'COMMAND INFO ttl expiretime pexpiretime', '#shape COMMAND INFO client', 'COMMAND INFO nosuch get', 'COMMAND INFO client|kill', 'COMMAND INFO config|get', '#shape COMMAND DOCS get', '#shape COMMAND COUNT', '#shape COMMAND HELP',
   '#shape INFO', '#shape INFO keyspace', 'SET x 1', '#shape INFO server clients', '#shape CONFIG HELP',
 ];
 

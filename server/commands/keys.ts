@@ -1,5 +1,5 @@
 // Generic key commands: DEL UNLINK EXISTS TYPE KEYS SCAN RENAME EXPIRE
-// PEXPIRE EXPIREAT PEXPIREAT TTL PTTL PERSIST.
+// PEXPIRE EXPIREAT PEXPIREAT TTL PTTL EXPIRETIME PEXPIRETIME PERSIST.
 import type { Handler } from '../types';
 import { RespError, ERR_SYNTAX } from '../types';
 import { typeName } from '../store';
@@ -131,8 +131,15 @@ const ttl: Handler = (c, argv, core) => {
   c.w.int(t < 0 ? t : Math.floor((t + 500) / 1000));
 };
 
+// Absolute expiry times (Redis 7.0): like TTL, seconds round to the nearest.
+const pexpiretime: Handler = (c, argv, core) => c.w.int(core.store.expiresAt(argv[1]));
+const expiretime: Handler = (c, argv, core) => {
+  const t = core.store.expiresAt(argv[1]);
+  c.w.int(t < 0 ? t : Math.floor((t + 500) / 1000));
+};
+
 const persist: Handler = (c, argv, core) => c.w.int(core.store.persist(argv[1]) ? 1 : 0);
 
 export const keyCommands: Record<string, Handler> = {
-  del, unlink: del, exists, type, keys, scan, rename, expire, pexpire, expireat, pexpireat, ttl, pttl, persist,
+  del, unlink: del, exists, type, keys, scan, rename, expire, pexpire, expireat, pexpireat, ttl, pttl, expiretime, pexpiretime, persist,
 };
