@@ -2,7 +2,7 @@
  * Wire-to-cloud latency of subscriber signalling (issue 9; the paper reports
  * about one second). Asserts nothing and never fails on speed.
  *
- *   node dist/bench/latency.js [--users N] [--interval-ms MS] [--workers 0|1]
+ *   node dist/bench/latency.js [--users N] [--interval-ms MS] [--workers N]
  *
  * 1. Writes a capture of N subscribers arriving, alternately by RADIUS
  *    Accounting-Start and by GTPv2 Create Session Request/Response, one every
@@ -41,7 +41,7 @@ const MACS = { a: '02:00:00:00:01:01', b: '02:00:00:00:01:02' };
 
 function usage(msg?: string): never {
   if (msg) process.stderr.write(`${msg}\n`);
-  process.stderr.write('usage: node dist/bench/latency.js [--users N] [--interval-ms MS] [--workers 0|1]\n');
+  process.stderr.write('usage: node dist/bench/latency.js [--users N] [--interval-ms MS] [--workers N]\n');
   process.exit(2);
 }
 
