@@ -8,7 +8,7 @@ import { LiveInput } from '../capture/live-input';
 import { PacketRing } from '../capture/packet-ring';
 import { CaptureReplay } from '../capture/replay';
 import { PacketDistributor } from './packet-distributor';
-import { Counter } from './pipeline-counters';
+import { Counter, writePcapCounters } from './pipeline-counters';
 import type { CaptureReaderData, ReaderMain, ReaderMessage } from './capture-reader-protocol';
 
 function main(): void {
@@ -26,10 +26,7 @@ function main(): void {
       afterBatch: () => distributor.publish(),
       tick: (nowUs) => {
         distributor.tick(nowUs);
-        const s = liveInput.stats();
-        counters[Counter.PcapReceived] = s.received;
-        counters[Counter.PcapDropped] = s.dropped;
-        counters[Counter.PcapIfDropped] = s.ifDropped;
+        writePcapCounters(liveInput.stats(), counters);
       },
     });
     input = liveInput;

@@ -1,4 +1,5 @@
 import type { PacketPipeline } from './packet-pipeline';
+import type { LiveStats } from '../capture/live-capture';
 
 /**
  * The packet path's counters as a flat array of numbers: the pipeline writes
@@ -98,4 +99,11 @@ export function writeCounters(pipeline: PacketPipeline, out: Float64Array): void
   out[Counter.SipMessages] = svc.sipMessages;
   out[Counter.SipMalformed] = svc.sipMalformed;
   out[Counter.SipCalls] = pipeline.services.sip.active;
+}
+
+/** libpcap's counts (pcap_stats, summed over the interfaces) into the counters. */
+export function writePcapCounters(s: LiveStats, out: Float64Array): void {
+  out[Counter.PcapReceived] = s.received;
+  out[Counter.PcapDropped] = s.dropped;
+  out[Counter.PcapIfDropped] = s.ifDropped;
 }

@@ -7,12 +7,12 @@ import { RingInput } from '../capture/ring-input';
 import { addSubscriberFields, flowToRecord, FlowRecord } from '../export/flow-record';
 import type { RemoteUser } from '../dissectors/subscriber-directory';
 import type { SavedSubscriber } from '../dissectors/subscriber-restore';
-import { JsonLinesWriter } from '../export/jsonl-writer';
-import { FlowExporter, FlowExportOptions } from '../export/flow-exporter';
+import type { FlowExportOptions } from '../export/flow-exporter';
+import { FlowOutputs } from '../export/flow-outputs';
 import { KnowledgeBuilder } from './kb-builder';
 import type { KbBatch } from './kb-updates';
 import { PacketPipeline, PipelineOptions, KnowledgeSink } from './packet-pipeline';
-import { Counter, writeCounters } from './pipeline-counters';
+import { Counter, writeCounters, writePcapCounters } from './pipeline-counters';
 
 /**
  * Everything a pipeline needs to read captures, as plain data: the same
@@ -72,8 +72,6 @@ interface HeldRecord {
   deadlineMs: number;
 }
 
-/** At the end, how long collectors may take to get the last messages (a TCP collector may be reconnecting). */
-const EXPORT_DRAIN_MS = 5000;
 
 /** Flows exported per event-loop turn at the end of a capture. */
 const FINISH_SLICE_FLOWS = 2000;
@@ -89,8 +87,7 @@ export class PipelineJob {
   private readonly replay: CaptureReplay | null;
   private readonly live: LiveInput | null;
   private readonly ringInput: RingInput | null = null;
-  private readonly writer: JsonLinesWriter | null;
-  private readonly exporter: FlowExporter | null;
+  private readonly outputs: FlowOutputs;
   private stopped = false;
   private finished = false;
   private flushTimer: NodeJS.Timeout | null = null;
@@ -103,9 +100,8 @@ export class PipelineJob {
    * reports a bad file or interface before any work.
    */
   constructor(input: JobInput, private readonly cfg: PipelineJobConfig, private readonly hooks: PipelineJobHooks, readonly counters: Float64Array) {
-    this.writer = cfg.flowsOut !== null ? new JsonLinesWriter(cfg.flowsOut) : null;
-    this.exporter = cfg.flowExport !== null ? new FlowExporter(cfg.flowExport, hooks.warn) : null;
-    const exporting = this.writer !== null || this.exporter !== null || hooks.record !== undefined;
+    this.outputs = new FlowOutputs(cfg.flowsOut, cfg.flowExport, hooks.warn);
+    const exporting = this.outputs.active || hooks.record !== undefined;
     let knowledge: KnowledgeSink | null = null;
     if (cfg.knowledge !== null) {
       knowledge = { builder: new KnowledgeBuilder({ liveFlows: true }), flushIntervalUs: cfg.knowledge.flushIntervalUs, minFlushWallMs: cfg.knowledge.minFlushWallMs, emit: hooks.emit };
@@ -205,26 +201,15 @@ export class PipelineJob {
 
   /** A finished record goes to every flow output alike: JSON lines and the NetFlow/IPFIX collectors. */
   private output(record: FlowRecord): void {
-    this.writer?.write(record);
-    this.exporter?.write(record);
+    this.outputs.write(record);
     this.hooks.record?.(record);
   }
 
   /** Refreshes the counter array the server reads. */
   publishCounters(): void {
     writeCounters(this.pipeline, this.counters);
-    if (this.live !== null) {
-      const s = this.live.stats();
-      this.counters[Counter.PcapReceived] = s.received;
-      this.counters[Counter.PcapDropped] = s.dropped;
-      this.counters[Counter.PcapIfDropped] = s.ifDropped;
-    }
-    if (this.exporter !== null) {
-      const t = this.exporter.totals();
-      this.counters[Counter.ExportMessages] = t.messages;
-      this.counters[Counter.ExportRecords] = t.records;
-      this.counters[Counter.ExportRecordsLost] = t.recordsLost;
-    }
+    if (this.live !== null) writePcapCounters(this.live.stats(), this.counters);
+    this.outputs.publish(this.counters);
   }
 
   /**
@@ -279,7 +264,7 @@ export class PipelineJob {
     if (this.releaseTimer !== null) clearInterval(this.releaseTimer);
     this.pipeline.finish();
     this.releaseHeld(true);
-    this.writer?.close();
+    this.outputs.closeFile();
     this.publishCounters();
   }
 
@@ -288,8 +273,7 @@ export class PipelineJob {
    * that is away is waited for, bounded), then the sockets close.
    */
   async closeExport(): Promise<void> {
-    if (this.exporter === null) return;
-    await this.exporter.close(Date.now() + EXPORT_DRAIN_MS);
+    await this.outputs.closeExport();
     this.publishCounters();
   }
 }

@@ -6,8 +6,7 @@ import { CaptureReaderThread } from './capture-reader-thread';
 import { PacketRing } from '../capture/packet-ring';
 import { Counter, newCounterArray } from './pipeline-counters';
 import type { FlowRecord } from '../export/flow-record';
-import { JsonLinesWriter } from '../export/jsonl-writer';
-import { FlowExporter } from '../export/flow-exporter';
+import { FlowOutputs } from '../export/flow-outputs';
 
 export interface PipelinePoolHooks {
   /** A knowledge-base batch from any worker; call `applied(n)` as ops reach the store, in the order given. */
@@ -54,18 +53,14 @@ export class PipelinePool {
   private readonly reader: CaptureReaderThread;
   /** Which worker each batch given to the store came from, and its ops: applied(n) credits them in order. */
   private readonly credit: { worker: number; ops: number }[] = [];
-  private readonly writer: JsonLinesWriter | null;
-  private readonly exporter: FlowExporter | null;
+  private readonly outputs: FlowOutputs;
   private readonly timer: NodeJS.Timeout;
 
   constructor(job: PipelineJobConfig, count: number, hooks: PipelinePoolHooks) {
-    this.writer = job.flowsOut !== null ? new JsonLinesWriter(job.flowsOut) : null;
-    this.exporter = job.flowExport !== null ? new FlowExporter(job.flowExport, hooks.warn) : null;
+    const outputs = new FlowOutputs(job.flowsOut, job.flowExport, hooks.warn);
+    this.outputs = outputs;
     const records = (rs: FlowRecord[]): void => {
-      for (const r of rs) {
-        this.writer?.write(r);
-        this.exporter?.write(r);
-      }
+      for (const r of rs) outputs.write(r);
     };
     this.threads = [];
     const rings: PacketRing[] = [];
@@ -82,7 +77,7 @@ export class PipelinePool {
         // The reader tells of damaged files.
         fileDamaged: () => {},
         // No file and no collector: the workers build no records at all.
-        ...(this.writer !== null || this.exporter !== null ? { records } : {}),
+        ...(outputs.active ? { records } : {}),
         ...(hooks.ask !== undefined ? { ask: hooks.ask } : {}),
       }, ring));
     }
@@ -102,8 +97,8 @@ export class PipelinePool {
       const [ends] = await Promise.all([Promise.all(this.threads.map((t) => t.run())), read]);
       return ends.every((eof) => eof);
     } finally {
-      this.writer?.close();
-      await this.exporter?.close(Date.now() + 5000);
+      this.outputs.closeFile();
+      await this.outputs.closeExport();
       clearInterval(this.timer);
       this.merge();
     }
@@ -151,11 +146,6 @@ export class PipelinePool {
     const first = this.threads[0].counters;
     for (const i of FIRST_WORKER_ONLY) out[i] = first[i];
     for (const i of READER_COUNTERS) out[i] = this.reader.counters[i];
-    if (this.exporter !== null) {
-      const e = this.exporter.totals();
-      out[Counter.ExportMessages] = e.messages;
-      out[Counter.ExportRecords] = e.records;
-      out[Counter.ExportRecordsLost] = e.recordsLost;
-    }
+    this.outputs.publish(out);
   }
 }

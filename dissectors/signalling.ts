@@ -67,12 +67,9 @@ export class Signalling {
    * are matched by a key of the 5-tuple in place of the flow id.
    */
   foreignUdp(p: DecodedPacket, buf: Uint8Array, nowUs: number): boolean {
-    const sp = p.srcPort;
-    const dp = p.dstPort;
-    if (!isSignallingPort(sp) && !isSignallingPort(dp)) return false;
     const a = p.addr;
     // Negative: never equal to a real flow id. Symmetric, so a response finds its request.
-    const key = -(((a[3] ^ a[7]) + (a[2] ^ a[6]) * 7 + ((sp ^ dp) << 1)) >>> 1) - 1;
+    const key = -(((a[3] ^ a[7]) + (a[2] ^ a[6]) * 7 + ((p.srcPort ^ p.dstPort) << 1)) >>> 1) - 1;
     return this.udpWithId(p, buf, key, nowUs);
   }
 
